@@ -1,0 +1,2 @@
+// Public surface of the blob port.
+export * from './types.ts';

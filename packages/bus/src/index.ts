@@ -1,0 +1,2 @@
+// Public surface of the bus port.
+export * from './types.ts';

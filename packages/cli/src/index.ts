@@ -1,0 +1,2 @@
+// @postfleet/cli (filled in by the foundation work).
+export {};

@@ -1,0 +1,2 @@
+// @postfleet/queue-record (filled in by the foundation work).
+export {};

@@ -1,0 +1,2 @@
+// @postfleet/service-kit (filled in by the foundation work).
+export {};

@@ -1,0 +1,2 @@
+// @postfleet/authd role (placeholder until its issue lands).
+export {};

@@ -1,0 +1,2 @@
+// @postfleet/cleanup role (placeholder until its issue lands).
+export {};

@@ -1,0 +1,2 @@
+// @postfleet/delivery role (placeholder until its issue lands).
+export {};

@@ -1,0 +1,2 @@
+// @postfleet/imapd role (placeholder until its issue lands).
+export {};

@@ -1,0 +1,2 @@
+// @postfleet/operator role (placeholder until its issue lands).
+export {};

@@ -1,0 +1,2 @@
+// @postfleet/qmgr role (placeholder until its issue lands).
+export {};

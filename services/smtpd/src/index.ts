@@ -1,0 +1,2 @@
+// @postfleet/smtpd role (placeholder until its issue lands).
+export {};
