@@ -1,2 +1,4 @@
-// @postfleet/queue-record (filled in by the foundation work).
-export {};
+// Public surface of the queue-record package.
+export * from './types.ts';
+export * from './codec.ts';
+export * from './queue-id.ts';

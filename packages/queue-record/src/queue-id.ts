@@ -1,0 +1,29 @@
+// Queue ids in Postfix's long format (enable_long_queue_ids = yes): time in
+// base 52 plus random characters, so ids sort by arrival and never repeat
+// across replicas.
+import { randomBytes } from 'node:crypto';
+
+const ALPHABET = '0123456789BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz';
+
+function base52(n: number, width: number): string {
+  let s = '';
+  for (let i = 0; i < width; i++) {
+    s = ALPHABET[n % 52] + s;
+    n = Math.floor(n / 52);
+  }
+  return s;
+}
+
+/** e.g. "4dQq3T1c9Kz5mWbx": 6 chars of seconds, 4 of microseconds, 'z', 5 random. */
+export function newQueueId(now = Date.now()): string {
+  const seconds = Math.floor(now / 1000);
+  const micros = (now % 1000) * 1000 + Math.floor(Math.random() * 1000);
+  const rand = randomBytes(5);
+  let tail = '';
+  for (const b of rand) tail += ALPHABET[b % 51];
+  return `${base52(seconds, 6)}${base52(micros, 4)}z${tail}`;
+}
+
+export function isQueueId(s: string): boolean {
+  return /^[0-9BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz]{10}z[0-9A-Za-y]{5}$/.test(s);
+}
