@@ -1,0 +1,226 @@
+// The shared skeleton every Postfleet process runs (Postfix's master + skeleton):
+// opens the ports, gets the configuration, starts the roles, serves health and
+// metrics, and on SIGTERM/SIGINT drains the roles in reverse order and exits 0.
+import { resolve } from 'node:path';
+import { startDirectoryPublisher, watchConfig, type ConfigHandle } from '@postfleet/config';
+import type { RuntimeConfig } from '@postfleet/config';
+import { openPorts, isEmbedded, dataDirFrom, type Ports } from './ports.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createTelemetry, type Meter, type Tracer } from './telemetry.ts';
+import { startHealthServer, type HealthServer } from './health.ts';
+import { listenAddresses, type ListenAddresses } from './addresses.ts';
+
+/** What a role gets: its dependencies, passed in, never imported globals. */
+export interface RoleContext {
+  ports: Ports;
+  config: ConfigHandle;
+  /** Child logger with field role. */
+  log: Logger;
+  meter: Meter;
+  tracer: Tracer;
+  env: NodeJS.ProcessEnv;
+  /** Where each listener binds in this process (DESIGN §5, env overrides). */
+  listen: ListenAddresses;
+  /** True when every role runs in this process on embedded adapters. */
+  embedded: boolean;
+}
+
+export interface RoleHandle {
+  /** Stop accepting work, finish what is in flight, release resources. */
+  stop(): Promise<void>;
+  /** Human-readable listeners for the start banner, e.g. "smtp 127.0.0.1:2525". */
+  listening?: string[];
+}
+
+export interface RoleDefinition {
+  name: string;
+  start(ctx: RoleContext): Promise<RoleHandle>;
+}
+
+export interface RunServiceOptions {
+  env?: NodeJS.ProcessEnv;
+  /** service.name for telemetry and logs; default the single role's name, else "postfleet". */
+  serviceName?: string;
+  /** Embedded data directory; default POSTFLEET_DATA_DIR or ./.postfleet. */
+  dataDir?: string;
+  /** YAML config directory published in embedded mode; default POSTFLEET_CONFIG_DIR or ./config/local. */
+  configDir?: string;
+  log?: Logger;
+  /** Install SIGTERM/SIGINT handlers that stop and exit the process (default true). */
+  handleSignals?: boolean;
+  /** How long to wait for the first configuration before giving up (default 60 s). */
+  configTimeoutMs?: number;
+}
+
+export interface RunningService {
+  ports: Ports;
+  config: ConfigHandle;
+  health: HealthServer;
+  log: Logger;
+  /** Role names in start order. */
+  roles: string[];
+  /** What the roles said they listen on, plus the HTTP endpoint. */
+  listening: string[];
+  /** Not ready, stop roles in reverse order, stop config, close ports and HTTP. Idempotent. */
+  stop(reason?: string): Promise<void>;
+}
+
+interface Started {
+  name: string;
+  handle: RoleHandle;
+}
+
+export async function runService(
+  roles: RoleDefinition[],
+  opts: RunServiceOptions = {},
+): Promise<RunningService> {
+  const env = opts.env ?? process.env;
+  const serviceName = opts.serviceName ?? (roles.length === 1 ? roles[0]!.name : 'postfleet');
+  const log = opts.log ?? createLogger({ env, name: serviceName });
+  const embedded = isEmbedded(env);
+  const listen = listenAddresses(env, embedded);
+  const startedAt = performance.now();
+
+  const cleanups: Array<{ what: string; run: () => Promise<void> }> = [];
+  const started: Started[] = [];
+  let stopping: Promise<void> | undefined;
+  let health: HealthServer | undefined;
+
+  const stop = (reason = 'stop requested'): Promise<void> => {
+    stopping ??= (async () => {
+      log.info({ reason }, 'shutting down');
+      health?.setShuttingDown();
+      for (const { name, handle } of [...started].reverse()) {
+        const t0 = performance.now();
+        try {
+          await handle.stop();
+          log.info({ role: name, ms: Math.round(performance.now() - t0) }, 'role stopped');
+        } catch (err) {
+          log.error({ role: name, err }, 'role failed to stop cleanly');
+        }
+      }
+      for (const { what, run } of cleanups.reverse()) {
+        try {
+          await run();
+        } catch (err) {
+          log.error({ err, what }, 'shutdown step failed');
+        }
+      }
+      log.info('stopped');
+    })();
+    return stopping;
+  };
+
+  if (opts.handleSignals ?? true) installSignalHandlers(stop, log);
+
+  try {
+    const telemetry = await createTelemetry({ env, serviceName });
+    cleanups.push({ what: 'telemetry', run: () => telemetry.shutdown() });
+
+    health = await startHealthServer({ listen: listen.http, metrics: telemetry.metricsHandler });
+    const httpServer = health;
+    cleanups.push({ what: 'http', run: () => httpServer.close() });
+    for (const role of roles) health.register(role.name);
+
+    const dataDir = opts.dataDir ?? dataDirFrom(env);
+    const ports = await openPorts({ env, dataDir });
+    cleanups.push({ what: 'ports', run: () => ports.close() });
+    log.info({ kinds: ports.kinds, dataDir: ports.dataDir }, 'ports open');
+
+    // Embedded mode has no operator: the same compiler reads YAML from a directory.
+    const configDir = opts.configDir ?? env.POSTFLEET_CONFIG_DIR;
+    if (embedded || configDir) {
+      const dir = resolve(configDir || 'config/local');
+      const publisher = await startDirectoryPublisher({ dir, bus: ports.bus, log });
+      cleanups.push({ what: 'config publisher', run: () => publisher.stop() });
+      log.info({ dir }, 'publishing configuration from directory');
+    }
+    const config = await watchConfig(ports.bus);
+    cleanups.push({ what: 'config watch', run: () => config.stop() });
+    const first = await waitForConfig(config, opts.configTimeoutMs ?? 60_000, log);
+    log.info({ config_version: first.version }, 'configuration loaded');
+
+    for (const role of roles) {
+      const roleLog = log.child({ role: role.name });
+      const handle = await role.start({
+        ports,
+        config,
+        log: roleLog,
+        meter: telemetry.meter,
+        tracer: telemetry.tracer,
+        env,
+        listen,
+        embedded,
+      });
+      started.push({ name: role.name, handle });
+      health.setReady(role.name, true);
+    }
+
+    const listening = [
+      ...started.flatMap(({ handle }) => handle.listening ?? []),
+      `http ${health.url} (/healthz /readyz /metrics)`,
+    ];
+    log.info(
+      { roles: roles.map((r) => r.name), ms: Math.round(performance.now() - startedAt), listening },
+      'ready',
+    );
+    return { ports, config, health, log, roles: roles.map((r) => r.name), listening, stop };
+  } catch (err) {
+    log.error({ err }, 'start failed');
+    await stop('start failed');
+    throw err;
+  }
+}
+
+/** Resolves with the first configuration, whether watchConfig already has one or not. */
+async function waitForConfig(
+  config: ConfigHandle,
+  timeoutMs: number,
+  log: Logger,
+): Promise<RuntimeConfig> {
+  const now = tryCurrent(config);
+  if (now) return now;
+  log.info('waiting for configuration');
+  return new Promise<RuntimeConfig>((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      unsubscribe();
+      reject(new Error(`no configuration published within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const unsubscribe = config.onChange(() => {
+      const got = tryCurrent(config);
+      if (!got) return;
+      clearTimeout(timer);
+      unsubscribe();
+      resolvePromise(got);
+    });
+  });
+}
+
+function tryCurrent(config: ConfigHandle): RuntimeConfig | undefined {
+  try {
+    return config.current() ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** First SIGTERM/SIGINT drains and exits 0; a second one forces exit 1. */
+function installSignalHandlers(stop: (reason: string) => Promise<void>, log: Logger): void {
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      log.warn({ signal }, 'second signal: forcing exit');
+      process.exit(1);
+    }
+    signalled = true;
+    stop(signal).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
