@@ -1,2 +1,2 @@
-// @postfleet/authd role (placeholder until its issue lands).
-export {};
+// @postfleet/authd: the authd role, for `postfleet start` and tests.
+export { authdRole } from './role.ts';

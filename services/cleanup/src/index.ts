@@ -1,2 +1,2 @@
-// @postfleet/cleanup role (placeholder until its issue lands).
-export {};
+// @postfleet/cleanup: the cleanup role, for `postfleet start` and tests.
+export { cleanupRole } from './role.ts';

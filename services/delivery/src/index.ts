@@ -1,2 +1,2 @@
-// @postfleet/delivery role (placeholder until its issue lands).
-export {};
+// @postfleet/delivery: the delivery role, for `postfleet start` and tests.
+export { deliveryRole } from './role.ts';

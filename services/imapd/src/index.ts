@@ -1,2 +1,2 @@
-// @postfleet/imapd role (placeholder until its issue lands).
-export {};
+// @postfleet/imapd: the imapd role, for `postfleet start` and tests.
+export { imapdRole } from './role.ts';

@@ -1,2 +1,2 @@
-// @postfleet/operator role (placeholder until its issue lands).
-export {};
+// @postfleet/operator: the operator role, for `postfleet start` and tests.
+export { operatorRole } from './role.ts';

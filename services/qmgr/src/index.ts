@@ -1,2 +1,2 @@
-// @postfleet/qmgr role (placeholder until its issue lands).
-export {};
+// @postfleet/qmgr: the qmgr role, for `postfleet start` and tests.
+export { qmgrRole } from './role.ts';

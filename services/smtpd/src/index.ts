@@ -1,2 +1,2 @@
-// @postfleet/smtpd role (placeholder until its issue lands).
-export {};
+// @postfleet/smtpd: the smtpd role, for `postfleet start` and tests.
+export { smtpdRole } from './role.ts';

@@ -1,0 +1,16 @@
+// The delivery role: delivery agents (local, virtual, smtp, lmtp).
+// Shell for now: it starts, logs, and stops cleanly; the work lands in files
+// named for what they do beside this one.
+import type { RoleDefinition } from '@postfleet/service-kit';
+
+export const deliveryRole: RoleDefinition = {
+  name: 'delivery',
+  async start(ctx) {
+    ctx.log.info('started');
+    return {
+      async stop() {
+        ctx.log.info('stopped');
+      },
+    };
+  },
+};

@@ -1,0 +1,16 @@
+// The smtpd role: SMTP ingress (smtpd, postscreen, anvil).
+// Shell for now: it starts, logs, and stops cleanly; the work lands in files
+// named for what they do beside this one.
+import type { RoleDefinition } from '@postfleet/service-kit';
+
+export const smtpdRole: RoleDefinition = {
+  name: 'smtpd',
+  async start(ctx) {
+    ctx.log.info('started');
+    return {
+      async stop() {
+        ctx.log.info('stopped');
+      },
+    };
+  },
+};
