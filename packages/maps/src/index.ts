@@ -1,0 +1,16 @@
+// Public surface of @postfleet/maps: Postfix lookup tables (access(5), virtual(5)/
+// canonical(5)/aliases(5), regexp_table(5), cidr_table(5)) and address helpers.
+export * from './access-action.ts';
+export * from './access-table.ts';
+export * from './address-table.ts';
+export * from './regexp-pattern.ts';
+export { splitAddress, isFqdn, isValidHostname, isIPv4, isIPv6 } from './address.ts';
+export {
+  parseIp,
+  parseCidr,
+  cidrContains,
+  addressLookupKeys,
+  type IpAddress,
+  type CidrNetwork,
+} from './ip.ts';
+export { domainLookupKeys, splitExtension } from './lookup-keys.ts';
