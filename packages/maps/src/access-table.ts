@@ -28,7 +28,7 @@ export function buildAccessTable(spec: AccessMapSpec, opts: AccessTableOptions =
   const nullKey = opts.nullAccessLookupKey ?? '<>';
   const delimiters = opts.recipientDelimiter ?? '+';
   if (type === 'cidr') return cidrTable(spec.entries);
-  if (type === 'regexp' || type === 'pcre') return regexpTable(spec.entries, nullKey);
+  if (type === 'regexp' || type === 'pcre') return regexpTable(spec.entries, nullKey, type);
   return hashTable(spec.entries, nullKey, delimiters);
 }
 
@@ -97,9 +97,9 @@ function cidrTable(entries: Entries): AccessTable {
   };
 }
 
-function regexpTable(entries: Entries, nullKey: string): AccessTable {
+function regexpTable(entries: Entries, nullKey: string, type: 'regexp' | 'pcre'): AccessTable {
   const rules: { re: RegexpPattern; action: string }[] = entries.map((e) => ({
-    re: parseRegexpPattern(e.pattern),
+    re: parseRegexpPattern(e.pattern, type),
     action: e.action,
   }));
   const match = (s: string): string | null => {

@@ -24,7 +24,7 @@ export function buildAddressTable(
   opts: AddressTableOptions = {},
 ): AddressTable {
   const type = spec.type ?? 'hash';
-  if (type === 'regexp' || type === 'pcre') return regexpTable(spec.entries);
+  if (type === 'regexp' || type === 'pcre') return regexpTable(spec.entries, type);
   const propagate = opts.propagateExtensions ?? spec.kind !== 'alias';
   return hashTable(spec, opts.localDomains ?? new Set(), opts.recipientDelimiter ?? '+', propagate);
 }
@@ -76,9 +76,9 @@ function hashTable(
   };
 }
 
-function regexpTable(entries: AddressMapSpec['entries']): AddressTable {
+function regexpTable(entries: AddressMapSpec['entries'], type: 'regexp' | 'pcre'): AddressTable {
   const rules: { re: RegexpPattern; result: string[] }[] = entries.map((e) => ({
-    re: parseRegexpPattern(e.pattern),
+    re: parseRegexpPattern(e.pattern, type),
     result: e.result,
   }));
   return {

@@ -10,9 +10,12 @@ export interface RegexpPattern {
 /**
  * Parse "/re/flags" (any non-alphanumeric delimiter, as Postfix allows). Flags: i toggles
  * case-insensitivity (on by default), m multi-line, s dotall, x extended (whitespace and
- * comments ignored). Throws an Error naming the pattern when it is invalid.
+ * comments ignored, pcre only). Throws an Error naming the pattern when it is invalid.
  */
-export function parseRegexpPattern(pattern: string): RegexpPattern {
+export function parseRegexpPattern(
+  pattern: string,
+  dialect: 'regexp' | 'pcre' = 'regexp',
+): RegexpPattern {
   let text = pattern.trim();
   let negated = false;
   if (text.startsWith('!')) {
@@ -38,19 +41,18 @@ export function parseRegexpPattern(pattern: string): RegexpPattern {
   let insensitive = true;
   let multiline = false;
   let dotAll = false;
+  // regexp_table: x toggles POSIX extended syntax (JavaScript is always "extended"); pcre: x ignores whitespace.
+  let extended = false;
   for (const f of flagText) {
     if (f === 'i') insensitive = !insensitive;
     else if (f === 'm') multiline = !multiline;
     else if (f === 's') dotAll = !dotAll;
-    else if (f === 'x')
-      source = source
-        .replace(/\\#/g, '\u0000')
-        .replace(/\s+|#.*$/gm, '')
-        .replace(/\u0000/g, '\\#');
+    else if (f === 'x') extended = !extended;
     else if ('AEUX'.includes(f))
       continue; // PCRE-only flags with no JavaScript effect worth modelling
     else throw new Error(`invalid regexp pattern ${JSON.stringify(pattern)}: unknown flag "${f}"`);
   }
+  if (extended && dialect === 'pcre') source = stripExtended(source);
   let re: RegExp;
   try {
     re = new RegExp(source, `${insensitive ? 'i' : ''}${multiline ? 'm' : ''}${dotAll ? 's' : ''}`);
@@ -83,4 +85,28 @@ export function substituteGroups(template: string, match: RegExpExecArray): stri
       return match[Number(n)] ?? '';
     },
   );
+}
+
+/** PCRE_EXTENDED: drop unescaped whitespace and #-comments outside character classes. */
+function stripExtended(source: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i] as string;
+    if (c === '\\') {
+      out += source.slice(i, i + 2);
+      i++;
+    } else if (inClass) {
+      if (c === ']') inClass = false;
+      out += c;
+    } else if (c === '[') {
+      inClass = true;
+      out += c;
+    } else if (c === '#') {
+      while (i < source.length && source[i] !== '\n') i++;
+    } else if (!/\s/.test(c)) {
+      out += c;
+    }
+  }
+  return out;
 }
