@@ -1,2 +1,5 @@
-// Public surface of the blob port.
+// Public surface of the blob port: the interface, both adapters and the factory.
 export * from './types.ts';
+export { createFsBlobStore } from './fs.ts';
+export { createS3BlobStore, type S3BlobOptions } from './s3.ts';
+export { blobKind, createBlobStore, type BlobSelection } from './factory.ts';
