@@ -11,7 +11,11 @@ const dnsName = z
   .string()
   .min(1)
   .max(253)
-  .regex(/^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?$/, 'not a DNS name');
+  // No lookarounds: the same pattern goes into the CRD, where Kubernetes evaluates it with RE2.
+  .regex(
+    /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/,
+    'not a DNS name',
+  );
 
 const emailAddress = z
   .string()
@@ -187,8 +191,37 @@ export const mailPolicySpec = z
       .string()
       .optional()
       .describe('AddressMap name: sender -> owning SASL logins'),
+    parameters: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe(
+        'main.cf parameters that are not per listener (myhostname, maximal_queue_lifetime, ...); listener "all" only',
+      ),
   })
   .describe('smtpd settings for one listener');
+
+// ---- status: written by the operator, the same for every kind
+
+export const conditionSchema = z.object({
+  type: z.string().min(1).describe('condition type, e.g. Ready'),
+  status: z.enum(['True', 'False', 'Unknown']),
+  reason: z.string().optional().describe('CamelCase reason, e.g. Compiled or InvalidSpec'),
+  message: z.string().optional().describe('human-readable detail, e.g. the field at fault'),
+  lastTransitionTime: z.string().optional().describe('RFC 3339 time of the last status change'),
+  observedGeneration: z.number().int().optional(),
+});
+
+export const resourceStatusSchema = z.object({
+  observedGeneration: z
+    .number()
+    .int()
+    .optional()
+    .describe('metadata.generation the status describes'),
+  conditions: z.array(conditionSchema).optional(),
+});
+
+export type Condition = z.infer<typeof conditionSchema>;
+export type ResourceStatus = z.infer<typeof resourceStatusSchema>;
 
 export const resourceKinds = {
   MailDomain: mailDomainSpec,

@@ -13,7 +13,7 @@ export type ListenerName = 'smtp' | 'submission' | 'submissions';
 
 /** Effective smtpd settings for one listener: every field filled from the policy or the default. */
 export type EffectivePolicy = Required<
-  Omit<MailPolicySpec, 'listener' | 'rbl_reply_maps' | 'smtpd_sender_login_maps'>
+  Omit<MailPolicySpec, 'listener' | 'rbl_reply_maps' | 'smtpd_sender_login_maps' | 'parameters'>
 > &
   Pick<MailPolicySpec, 'rbl_reply_maps' | 'smtpd_sender_login_maps'> & {
     /** Name of the MailPolicy resource it came from, or "(default)". */
@@ -35,4 +35,10 @@ export interface RuntimeConfig {
   addressMaps: Record<string, AddressMapSpec>;
   /** Per listener, the effective policy. */
   policies: Record<ListenerName, EffectivePolicy>;
+  /**
+   * Every global (not per listener) setting of the catalogue, e.g. myhostname or
+   * maximal_queue_lifetime: the default, or the value from MailPolicy "all" spec.parameters.
+   * Values keep the catalogue's type; time values are Postfix strings such as "5d".
+   */
+  settings: Record<string, string | number | boolean>;
 }
