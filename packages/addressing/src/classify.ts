@@ -1,0 +1,16 @@
+// trivial-rewrite's address classes: which of the configured domain classes
+// (mydestination / virtual_mailbox_domains / relay_domains) a domain is in.
+import type { RuntimeConfig } from '@postfleet/config';
+import { splitAddress } from '@postfleet/maps';
+
+export type AddressClass = 'local' | 'virtual' | 'relay' | 'remote';
+
+export function classifyDomain(config: RuntimeConfig, domain: string): AddressClass {
+  let d = domain.toLowerCase();
+  if (d.endsWith('.')) d = d.slice(0, -1);
+  return config.domains[d]?.class ?? 'remote';
+}
+
+export function classifyAddress(config: RuntimeConfig, address: string): AddressClass {
+  return classifyDomain(config, splitAddress(address).domain);
+}

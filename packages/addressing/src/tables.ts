@@ -1,0 +1,132 @@
+// Lookup tables of one configuration version (trivial-rewrite's view of the
+// config): built once per RuntimeConfig.version and cached, so every message
+// and every RCPT TO reuses them.
+import type { RuntimeConfig } from '@postfleet/config';
+import { buildAddressTable, type AddressTable } from '@postfleet/maps';
+
+/** recipient_delimiter (Postfix default is empty; Postfleet hosts user+tag mail by default). */
+export const RECIPIENT_DELIMITER = '+';
+/** virtual_alias_recursion_limit: maximal nesting depth of virtual alias expansion. */
+export const VIRTUAL_ALIAS_RECURSION_LIMIT = 1000;
+/** virtual_alias_expansion_limit: maximal number of addresses one recipient expands to. */
+export const VIRTUAL_ALIAS_EXPANSION_LIMIT = 1000;
+
+export interface AddressingTables {
+  version: string;
+  localDomains: Set<string>;
+  canonical: AddressTable[];
+  senderCanonical: AddressTable[];
+  recipientCanonical: AddressTable[];
+  generic: AddressTable[];
+  /** virtual_alias_maps: AddressMaps of kind virtual, then MailDomain.aliases, then MailUser.aliases. */
+  virtual: AddressTable[];
+  /** alias_maps for local-class domains. */
+  alias: AddressTable[];
+  /** domain -> catch-all address (MailDomain.catchAll). */
+  catchAll: Map<string, string>;
+  /** Known mailbox addresses, lower-case. */
+  users: Set<string>;
+}
+
+const cache = new Map<string, AddressingTables>();
+const CACHE_SIZE = 4;
+
+export function addressingTables(config: RuntimeConfig): AddressingTables {
+  const hit = cache.get(config.version);
+  if (hit) return hit;
+  const tables = buildTables(config);
+  cache.set(config.version, tables);
+  while (cache.size > CACHE_SIZE) {
+    const oldest = cache.keys().next().value;
+    if (oldest === undefined) break;
+    cache.delete(oldest);
+  }
+  return tables;
+}
+
+function buildTables(config: RuntimeConfig): AddressingTables {
+  const localDomains = new Set<string>();
+  for (const [name, d] of Object.entries(config.domains)) {
+    if (d.class === 'local') localDomains.add(name.toLowerCase());
+  }
+  const opts = { localDomains, recipientDelimiter: RECIPIENT_DELIMITER };
+  const t: AddressingTables = {
+    version: config.version,
+    localDomains,
+    canonical: [],
+    senderCanonical: [],
+    recipientCanonical: [],
+    generic: [],
+    virtual: [],
+    alias: [],
+    catchAll: new Map(),
+    users: new Set(Object.keys(config.users).map((a) => a.toLowerCase())),
+  };
+  // Tables are consulted in resource-name order, so the result does not depend on compile order.
+  for (const name of Object.keys(config.addressMaps).sort()) {
+    const spec = config.addressMaps[name];
+    if (!spec) continue;
+    const table = buildAddressTable(spec, opts);
+    switch (spec.kind) {
+      case 'canonical':
+        t.canonical.push(table);
+        break;
+      case 'sender_canonical':
+        t.senderCanonical.push(table);
+        break;
+      case 'recipient_canonical':
+        t.recipientCanonical.push(table);
+        break;
+      case 'generic':
+        t.generic.push(table);
+        break;
+      case 'virtual':
+        t.virtual.push(table);
+        break;
+      case 'alias':
+        t.alias.push(table);
+        break;
+    }
+  }
+  const domainAliases: { pattern: string; result: string[] }[] = [];
+  for (const [name, d] of Object.entries(config.domains)) {
+    const domain = name.toLowerCase();
+    for (const [local, targets] of Object.entries(d.aliases ?? {})) {
+      domainAliases.push({
+        pattern: `${local}@${domain}`,
+        result: targets.map((x) => qualify(x, domain)),
+      });
+    }
+    if (d.catchAll) t.catchAll.set(domain, qualify(d.catchAll, domain));
+  }
+  for (const u of Object.values(config.users)) {
+    for (const extra of u.aliases ?? [])
+      domainAliases.push({ pattern: extra, result: [u.address] });
+  }
+  if (domainAliases.length > 0) {
+    t.virtual.push(
+      buildAddressTable({ kind: 'virtual', type: 'hash', entries: domainAliases }, opts),
+    );
+  }
+  return t;
+}
+
+/** A bare local part in an alias target belongs to the alias's own domain. */
+export function qualify(address: string, domain: string): string {
+  return address.includes('@') ? address : `${address}@${domain}`;
+}
+
+/**
+ * First table with an answer wins, as Postfix searches a list of maps. A result "@domain"
+ * keeps the original local part (mail_addr_map), so "@old.test -> @new.test" renames a domain.
+ */
+export function lookupFirst(tables: AddressTable[], address: string): string[] | null {
+  for (const table of tables) {
+    const result = table.lookup(address);
+    if (result === null) continue;
+    const at = address.lastIndexOf('@');
+    const local = at < 0 ? address : address.slice(0, at);
+    return result.map((r) => (r.startsWith('@') ? `${local}${r}` : r));
+  }
+  return null;
+}
