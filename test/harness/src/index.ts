@@ -5,3 +5,4 @@ export * from './nats.ts';
 export * from './postgres.ts';
 export * from './s3.ts';
 export * from './temp.ts';
+export * from './dns.ts';
