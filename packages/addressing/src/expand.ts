@@ -4,15 +4,7 @@
 import type { RuntimeConfig } from '@postfleet/config';
 import { splitAddress, splitExtension } from '@postfleet/maps';
 import { classifyDomain } from './classify.ts';
-import {
-  addressingTables,
-  lookupFirst,
-  qualify,
-  RECIPIENT_DELIMITER,
-  VIRTUAL_ALIAS_EXPANSION_LIMIT,
-  VIRTUAL_ALIAS_RECURSION_LIMIT,
-  type AddressingTables,
-} from './tables.ts';
+import { addressingTables, lookupFirst, qualify, type AddressingTables } from './tables.ts';
 
 export interface ExpandLimits {
   /** virtual_alias_recursion_limit (default 1000). */
@@ -36,8 +28,8 @@ export function expandRecipient(
   limits: ExpandLimits = {},
 ): Expansion {
   const t = addressingTables(config);
-  const recursionLimit = limits.recursionLimit ?? VIRTUAL_ALIAS_RECURSION_LIMIT;
-  const expansionLimit = limits.expansionLimit ?? VIRTUAL_ALIAS_EXPANSION_LIMIT;
+  const recursionLimit = limits.recursionLimit ?? t.recursionLimit;
+  const expansionLimit = limits.expansionLimit ?? t.expansionLimit;
 
   const virtual = expandMap(
     address,
@@ -97,7 +89,7 @@ function lookupVirtual(
 function isUser(t: AddressingTables, address: string): boolean {
   const { local, domain } = splitAddress(address.toLowerCase());
   if (t.users.has(`${local}@${domain}`)) return true;
-  const split = splitExtension(local, RECIPIENT_DELIMITER);
+  const split = splitExtension(local, t.recipientDelimiter);
   return split !== null && t.users.has(`${split.base}@${domain}`);
 }
 

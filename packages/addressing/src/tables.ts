@@ -4,7 +4,7 @@
 import type { RuntimeConfig } from '@postfleet/config';
 import { buildAddressTable, type AddressTable } from '@postfleet/maps';
 
-/** recipient_delimiter (Postfix default is empty; Postfleet hosts user+tag mail by default). */
+/** recipient_delimiter when the setting is empty: Postfleet accepts user+tag mail by default. */
 export const RECIPIENT_DELIMITER = '+';
 /** virtual_alias_recursion_limit: maximal nesting depth of virtual alias expansion. */
 export const VIRTUAL_ALIAS_RECURSION_LIMIT = 1000;
@@ -13,7 +13,12 @@ export const VIRTUAL_ALIAS_EXPANSION_LIMIT = 1000;
 
 export interface AddressingTables {
   version: string;
+  /** Domain classes: MailDomain resources, plus mydestination (local) and relay_domains (relay). */
+  classes: Map<string, 'local' | 'virtual' | 'relay'>;
   localDomains: Set<string>;
+  recipientDelimiter: string;
+  recursionLimit: number;
+  expansionLimit: number;
   canonical: AddressTable[];
   senderCanonical: AddressTable[];
   recipientCanonical: AddressTable[];
@@ -45,14 +50,30 @@ export function addressingTables(config: RuntimeConfig): AddressingTables {
 }
 
 function buildTables(config: RuntimeConfig): AddressingTables {
+  const settings = config.settings ?? {};
+  const classes = new Map<string, 'local' | 'virtual' | 'relay'>();
+  for (const d of domainList(settings, 'relay_domains')) classes.set(d, 'relay');
+  for (const d of domainList(settings, 'mydestination')) classes.set(d, 'local');
+  for (const [name, d] of Object.entries(config.domains)) classes.set(name.toLowerCase(), d.class);
   const localDomains = new Set<string>();
-  for (const [name, d] of Object.entries(config.domains)) {
-    if (d.class === 'local') localDomains.add(name.toLowerCase());
-  }
-  const opts = { localDomains, recipientDelimiter: RECIPIENT_DELIMITER };
+  for (const [name, cls] of classes) if (cls === 'local') localDomains.add(name);
+  const delimiter = settings.recipient_delimiter;
+  const recipientDelimiter =
+    typeof delimiter === 'string' && delimiter !== '' ? delimiter : RECIPIENT_DELIMITER;
+  const opts = { localDomains, recipientDelimiter };
   const t: AddressingTables = {
     version: config.version,
+    classes,
     localDomains,
+    recipientDelimiter,
+    recursionLimit: numberSetting(
+      settings.virtual_alias_recursion_limit,
+      VIRTUAL_ALIAS_RECURSION_LIMIT,
+    ),
+    expansionLimit: numberSetting(
+      settings.virtual_alias_expansion_limit,
+      VIRTUAL_ALIAS_EXPANSION_LIMIT,
+    ),
     canonical: [],
     senderCanonical: [],
     recipientCanonical: [],
@@ -109,6 +130,29 @@ function buildTables(config: RuntimeConfig): AddressingTables {
     );
   }
   return t;
+}
+
+type Settings = Record<string, string | number | boolean>;
+
+function numberSetting(value: unknown, fallback: number): number {
+  return typeof value === 'number' && value > 0 ? value : fallback;
+}
+
+/** "$myhostname, localhost.$mydomain, localhost" → lower-case domain names ($name expanded). */
+function domainList(settings: Settings, name: string): string[] {
+  const raw = settings[name];
+  if (typeof raw !== 'string') return [];
+  let text = raw;
+  for (let depth = 0; depth < 10 && text.includes('$'); depth++) {
+    text = text.replace(
+      /\$\{(\w+)\}|\$(\w+)/g,
+      (_all, a: string | undefined, b: string | undefined) => String(settings[a ?? b ?? ''] ?? ''),
+    );
+  }
+  return text
+    .split(/[\s,]+/)
+    .map((d) => d.toLowerCase().replace(/\.$/, ''))
+    .filter((d) => d !== '');
 }
 
 /** A bare local part in an alias target belongs to the alias's own domain. */

@@ -29,6 +29,7 @@ function config(over: Partial<RuntimeConfig> = {}): RuntimeConfig {
     accessMaps: {},
     addressMaps: {},
     policies: {} as RuntimeConfig['policies'],
+    settings: {},
     ...over,
   };
 }
@@ -39,6 +40,21 @@ test('classifyDomain: local, virtual, relay, remote; case and trailing dot ignor
   assert.equal(classifyDomain(c, 'example.test.'), 'virtual');
   assert.equal(classifyDomain(c, 'relay.test'), 'relay');
   assert.equal(classifyDomain(c, 'elsewhere.test'), 'remote');
+});
+
+test('classifyDomain: mydestination ($name expanded) is local, relay_domains is relay', () => {
+  const c = config({
+    settings: {
+      myhostname: 'mx.example.net',
+      mydomain: 'example.net',
+      mydestination: '$myhostname, localhost.$mydomain',
+      relay_domains: 'partner.test',
+    },
+  });
+  assert.equal(classifyDomain(c, 'mx.example.net'), 'local');
+  assert.equal(classifyDomain(c, 'localhost.example.net'), 'local');
+  assert.equal(classifyDomain(c, 'partner.test'), 'relay');
+  assert.equal(classifyDomain(c, 'example.test'), 'virtual');
 });
 
 test('canonicalize: sender_canonical before canonical, recipient side separate, null sender kept', () => {
