@@ -1,0 +1,132 @@
+// `postfleet start` as a newcomer runs it: every role in one process on the
+// embedded backends. Ready within 10 s, health and metrics served, and a clean
+// exit 0 on SIGINT and on SIGTERM.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, makeTempDir } from '@postfleet/harness';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const node = join(root, 'node_modules/.bin/node');
+const cli = join(root, 'packages/cli/src/postfleet.ts');
+
+const domainYaml = `apiVersion: postfleet.io/v1alpha1
+kind: MailDomain
+metadata:
+  name: example-test
+spec:
+  domain: example.test
+  class: virtual
+`;
+
+interface Started {
+  child: ChildProcess;
+  base: string;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readyMs: number;
+}
+
+async function start(dataDir: string, configDir: string): Promise<Started> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of ['NATS_URL', 'DATABASE_URL', 'S3_ENDPOINT']) delete env[k];
+  Object.assign(env, {
+    POSTFLEET_DATA_DIR: dataDir,
+    POSTFLEET_CONFIG_DIR: configDir,
+    POSTFLEET_HTTP_ADDR: `127.0.0.1:${port}`,
+    // Every protocol listener on a free port, so parallel runs never collide.
+    POSTFLEET_SMTP_ADDR: '127.0.0.1:0',
+    POSTFLEET_SUBMISSION_ADDR: '127.0.0.1:0',
+    POSTFLEET_SUBMISSIONS_ADDR: '127.0.0.1:0',
+    POSTFLEET_IMAP_ADDR: '127.0.0.1:0',
+    POSTFLEET_IMAPS_ADDR: '127.0.0.1:0',
+    POSTFLEET_POP3_ADDR: '127.0.0.1:0',
+    POSTFLEET_POP3S_ADDR: '127.0.0.1:0',
+  });
+  const t0 = performance.now();
+  const child = spawn(node, [cli, 'start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const base = `http://127.0.0.1:${port}`;
+  let exitedEarly = false;
+  void exited.then(() => (exitedEarly = true));
+  for (;;) {
+    if (exitedEarly) throw new Error(`postfleet start exited before ready:\n${out}`);
+    if (performance.now() - t0 > 10_000) {
+      child.kill('SIGKILL');
+      throw new Error(`not ready within 10 s:\n${out}`);
+    }
+    const status = await fetch(`${base}/readyz`).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 200) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const readyMs = Math.round(performance.now() - t0);
+  return { child, base, output: () => out, exited, readyMs };
+}
+
+async function withinMs<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  test(`postfleet start is ready within 10 s and exits 0 on ${signal}`, async (t) => {
+    const data = await makeTempDir('cli-data-');
+    const conf = await makeTempDir('cli-conf-');
+    await writeFile(join(conf.path, 'domain.yaml'), domainYaml);
+    let started: Started | undefined;
+    try {
+      started = await start(data.path, conf.path);
+      t.diagnostic(`ready after ${started.readyMs} ms`);
+      assert.ok(started.readyMs < 10_000);
+
+      const healthz = await fetch(`${started.base}/healthz`);
+      assert.equal(healthz.status, 200);
+      const metrics = await fetch(`${started.base}/metrics`);
+      assert.equal(metrics.status, 200);
+      assert.match(await metrics.text(), /target_info|# HELP|# no registered metrics/);
+      // Every role reported: the banner names them and the HTTP endpoint.
+      await withinMs(
+        (async () => {
+          while (!/listening: http /.test(started.output()))
+            await new Promise((r) => setTimeout(r, 20));
+        })(),
+        2000,
+        'banner',
+      );
+      for (const role of ['smtpd', 'cleanup', 'qmgr', 'delivery', 'authd', 'imapd']) {
+        assert.match(started.output(), new RegExp(`\\b${role}\\b`));
+      }
+
+      const t0 = performance.now();
+      started.child.kill(signal);
+      const { code } = await withinMs(started.exited, 5000, `exit after ${signal}`);
+      t.diagnostic(`exited ${Math.round(performance.now() - t0)} ms after ${signal}`);
+      assert.equal(code, 0, started.output());
+      assert.match(started.output(), /"msg":"stopped"/);
+      await assert.rejects(fetch(`${started.base}/readyz`), '/readyz is gone after exit');
+    } finally {
+      if (started && started.child.exitCode === null) started.child.kill('SIGKILL');
+      await data.remove();
+      await conf.remove();
+    }
+  });
+}

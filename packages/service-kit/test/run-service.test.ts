@@ -1,0 +1,93 @@
+// runService with the real embedded ports and the directory config publisher:
+// roles start in order and stop in reverse, /readyz is 200 only in between,
+// and a role that fails to start takes the started ones down with it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { makeTempDir } from '@postfleet/harness';
+import { runService, type RoleDefinition } from '../src/index.ts';
+
+const domainYaml = `apiVersion: postfleet.io/v1alpha1
+kind: MailDomain
+metadata:
+  name: example-test
+spec:
+  domain: example.test
+  class: virtual
+`;
+
+async function setup() {
+  const data = await makeTempDir('sk-data-');
+  const conf = await makeTempDir('sk-conf-');
+  await writeFile(join(conf.path, 'domain.yaml'), domainYaml);
+  const env: NodeJS.ProcessEnv = {
+    POSTFLEET_DATA_DIR: data.path,
+    POSTFLEET_CONFIG_DIR: conf.path,
+    POSTFLEET_HTTP_ADDR: '127.0.0.1:0',
+    POSTFLEET_LOG_LEVEL: 'silent',
+  };
+  return { env, cleanup: () => Promise.all([data.remove(), conf.remove()]) };
+}
+
+test('roles start in order with config loaded and stop in reverse order', async () => {
+  const { env, cleanup } = await setup();
+  const events: string[] = [];
+  let readyDuringStop: number | undefined;
+  let url = '';
+  const role = (name: string): RoleDefinition => ({
+    name,
+    async start(ctx) {
+      assert.ok(ctx.config.current().domains['example.test'], 'config is loaded before start');
+      assert.equal(ctx.embedded, true);
+      events.push(`start ${name}`);
+      return {
+        async stop() {
+          if (name === 'c') readyDuringStop = (await fetch(`${url}/readyz`)).status;
+          events.push(`stop ${name}`);
+        },
+      };
+    },
+  });
+  try {
+    const svc = await runService([role('a'), role('b'), role('c')], { env, handleSignals: false });
+    url = svc.health.url;
+    assert.deepEqual(svc.ports.kinds, { sql: 'pglite', bus: 'embedded', blob: 'fs' });
+    assert.equal((await fetch(`${url}/readyz`)).status, 200);
+    assert.equal((await fetch(`${url}/healthz`)).status, 200);
+    await svc.stop();
+    await svc.stop(); // idempotent
+    assert.deepEqual(events, ['start a', 'start b', 'start c', 'stop c', 'stop b', 'stop a']);
+    assert.equal(readyDuringStop, 503, 'not ready as soon as shutdown begins');
+    await assert.rejects(fetch(`${url}/healthz`), 'HTTP closed after stop');
+  } finally {
+    await cleanup();
+  }
+});
+
+test('a role that fails to start stops the started ones in reverse and rejects', async () => {
+  const { env, cleanup } = await setup();
+  const events: string[] = [];
+  const ok = (name: string): RoleDefinition => ({
+    name,
+    async start() {
+      events.push(`start ${name}`);
+      return { stop: async () => void events.push(`stop ${name}`) };
+    },
+  });
+  const broken: RoleDefinition = {
+    name: 'broken',
+    async start() {
+      throw new Error('cannot bind');
+    },
+  };
+  try {
+    await assert.rejects(
+      runService([ok('a'), ok('b'), broken, ok('never')], { env, handleSignals: false }),
+      /cannot bind/,
+    );
+    assert.deepEqual(events, ['start a', 'start b', 'stop b', 'stop a']);
+  } finally {
+    await cleanup();
+  }
+});
