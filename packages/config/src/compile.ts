@@ -20,7 +20,7 @@ import {
 import type { EffectivePolicy, ListenerName, RuntimeConfig } from './runtime.ts';
 import { formatFieldPath, type ConfigError } from './errors.ts';
 import { parseRestriction, RestrictionSyntaxError } from './restrictions.ts';
-import { ACCESS_ACTIONS, CHECK_ACTIONS, checkAction, parseRegexpPattern } from './patterns.ts';
+import { ACCESS_ACTIONS, CHECK_ACTIONS, checkAction, checkRegexpPattern } from './patterns.ts';
 import {
   globalSettingDefaults,
   listenerDefaults,
@@ -302,11 +302,8 @@ function checkPattern(
   pattern: string,
   at: (l: Located, field: string, message: string) => void,
 ): void {
-  try {
-    parseRegexpPattern(pattern);
-  } catch (err) {
-    at(l, field, (err as Error).message);
-  }
+  const bad = checkRegexpPattern(pattern);
+  if (bad) at(l, field, bad);
 }
 
 function policyFields(spec: MailPolicySpec | undefined): Partial<PolicyDefaults> {

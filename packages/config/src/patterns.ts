@@ -1,38 +1,42 @@
-// regexp_table(5)/pcre_table(5) patterns "/regexp/flags" (optionally "!/regexp/")
-// as JavaScript RegExps, and the actions header/body checks accept. Used by the
-// compiler to validate and by cleanup and the maps package to match.
-
-export interface ParsedPattern {
-  regexp: RegExp;
-  /** "!/re/": the entry matches when the regexp does not. */
-  negate: boolean;
-}
+// Validation of regexp_table(5)/pcre_table(5) patterns "/regexp/flags" and of the
+// actions that header/body checks and access(5) tables accept. The compiler uses
+// it; matching itself lives in @postfleet/maps.
 
 /**
- * Parses "/re/flags". As in Postfix, matching is case-insensitive unless the i flag
- * is given (i toggles); m = multi-line, s = dot matches newline. Throws an Error
- * with the reason when the pattern is not valid.
+ * Validates "/re/flags" or "!/re/" as regexp_table(5)/pcre_table(5) read it: any
+ * non-alphanumeric delimiter; flags i (toggles case-insensitivity, on by default),
+ * m, s, x, and PCRE's A E U X. Returns the reason it is invalid, or null.
+ * The same rules as @postfleet/maps' matcher, which depends on this package.
  */
-export function parseRegexpPattern(pattern: string): ParsedPattern {
+export function checkRegexpPattern(pattern: string): string | null {
   let text = pattern.trim();
-  const negate = text.startsWith('!');
-  if (negate) text = text.slice(1);
-  const m = /^\/((?:\\.|[^\\/])*)\/([A-Za-z]*)$/.exec(text);
-  if (!m) throw new Error(`"${pattern}" is not of the form /regexp/flags`);
-  const [, source = '', flags = ''] = m;
-  if (!source) throw new Error(`"${pattern}": empty regexp`);
-  let caseInsensitive = true;
-  let js = '';
-  for (const f of flags) {
-    if (f === 'i') caseInsensitive = !caseInsensitive;
-    else if (f === 'm' || f === 's') js += f;
-    else throw new Error(`"${pattern}": unsupported flag "${f}" (use i, m or s)`);
+  if (text.startsWith('!')) text = text.slice(1).trimStart();
+  const delim = text[0];
+  if (delim === undefined || /[\w\s\\]/.test(delim))
+    return `"${pattern}" is not of the form /regexp/flags`;
+  let end = -1;
+  for (let i = 1; i < text.length; i++) {
+    if (text[i] === '\\') i++;
+    else if (text[i] === delim) {
+      end = i;
+      break;
+    }
   }
-  if (caseInsensitive) js += 'i';
+  if (end < 0) return `"${pattern}": missing closing ${delim}`;
+  const source = text.slice(1, end);
+  if (!source) return `"${pattern}": empty regexp`;
+  let extended = false;
+  for (const f of text.slice(end + 1)) {
+    if (f === 'x') extended = true;
+    else if (!'imsAEUX'.includes(f)) return `"${pattern}": unknown flag "${f}"`;
+  }
   try {
-    return { regexp: new RegExp(source, js), negate };
+    new RegExp(
+      extended ? source.replace(/\\.|\s+|#[^\n]*/g, (m) => (m.startsWith('\\') ? m : '')) : source,
+    );
+    return null;
   } catch (err) {
-    throw new Error(`"${pattern}": ${(err as Error).message}`, { cause: err });
+    return `"${pattern}": ${(err as Error).message}`;
   }
 }
 
