@@ -1,2 +1,6 @@
-// Public surface of the bus port.
+// Public surface of the bus port: the types, the factory that picks an adapter
+// from the environment, and the two adapters (NATS JetStream, embedded).
 export * from './types.ts';
+export { busKind, createBus } from './factory.ts';
+export { createNatsBus } from './nats.ts';
+export { createEmbeddedBus } from './embedded.ts';
