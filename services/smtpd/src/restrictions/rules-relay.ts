@@ -1,0 +1,48 @@
+// Relay control (smtpd_relay_restrictions / smtpd_recipient_restrictions):
+// permit_mynetworks, permit_sasl_authenticated, permit_auth_destination,
+// reject_unauth_destination, defer_unauth_destination, and the guard that keeps
+// a configuration without any of them from becoming an open relay.
+import type { EffectivePolicy } from '@postfleet/config';
+import { isAuthDestination } from './domains.ts';
+import { inNetworks } from './networks.ts';
+import { DUNNO, OK, reject, type RuleResult } from './reply.ts';
+import type { RuleTable } from './rule.ts';
+import type { EvalState } from './state.ts';
+
+/** Rules that refuse relaying by default; one must appear in the relay or recipient list (Postfix refuses to start otherwise). */
+export const RELAY_GUARDS = ['reject_unauth_destination', 'defer_unauth_destination', 'reject', 'defer'];
+
+export function hasRelayGuard(policy: EffectivePolicy): boolean {
+  const lists = [...(policy.smtpd_relay_restrictions ?? []), ...(policy.smtpd_recipient_restrictions ?? [])];
+  return lists.some((r) => RELAY_GUARDS.includes(r.trim().split(/\s+/)[0]?.toLowerCase() ?? ''));
+}
+
+export function unauthDestination(state: EvalState, code: 554 | 450): RuleResult {
+  const rcpt = state.input.facts.recipient ?? '';
+  if (isAuthDestination(state.input.config, rcpt)) return DUNNO;
+  return reject(state, {
+    code,
+    enhanced: code === 554 ? '5.7.1' : '4.7.1',
+    text: `<${rcpt}>: Relay access denied`,
+  });
+}
+
+export const relayRules: RuleTable = {
+  permit_mynetworks: {
+    fact: 'client',
+    run(state) {
+      const nets = state.deps.tables.networks(state.input.policy.mynetworks ?? []);
+      return inNetworks(nets, state.input.facts.client.address) ? OK : DUNNO;
+    },
+  },
+  permit_sasl_authenticated: {
+    fact: 'client',
+    run: (state) => (state.input.facts.saslUser ? OK : DUNNO),
+  },
+  permit_auth_destination: {
+    fact: 'recipient',
+    run: (state) => (isAuthDestination(state.input.config, state.input.facts.recipient ?? '') ? OK : DUNNO),
+  },
+  reject_unauth_destination: { fact: 'recipient', run: (state) => unauthDestination(state, 554) },
+  defer_unauth_destination: { fact: 'recipient', run: (state) => unauthDestination(state, 450) },
+};
