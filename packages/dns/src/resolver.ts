@@ -85,7 +85,8 @@ export function createResolver(opts: ResolverOptions = {}): Resolver {
 
   async function domainExists(name: string): Promise<'yes' | 'no' | 'tempfail'> {
     const m = await mx(name);
-    if (m.status === 'ok') return 'yes';
+    // RFC 7505 null MX ("MX 0 .") says the domain accepts no mail: Postfix rejects such senders.
+    if (m.status === 'ok') return m.records.every((r) => r.exchange === '') ? 'no' : 'yes';
     if (m.status === 'nxdomain') return 'no';
     const [r4, r6] = await Promise.all([a(name), aaaa(name)]);
     if (r4.status === 'ok' || r6.status === 'ok') return 'yes';

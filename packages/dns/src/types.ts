@@ -23,7 +23,7 @@ export interface Resolver {
   txt(name: string): Promise<DnsResult<string>>;
   /** Reverse lookup of an IPv4/IPv6 address (in-addr.arpa / ip6.arpa). */
   ptr(address: string): Promise<DnsResult<string>>;
-  /** reject_unknown_*_domain: MX, else A/AAAA. */
+  /** reject_unknown_*_domain: MX, else A/AAAA; a null MX (RFC 7505) is 'no'. */
   domainExists(name: string): Promise<'yes' | 'no' | 'tempfail'>;
   /** Postfix client name: the PTR name whose A/AAAA includes the address, else "unknown"; also the unverified reverse name. */
   clientNames(

@@ -19,6 +19,8 @@ before(async () => {
     { name: '2001:db8::10', type: 'PTR', value: 'mail.example.test' },
     { name: 'txtonly.example.test', type: 'TXT', value: 'hello' },
     { name: 'aonly.example.test', type: 'A', value: '192.0.2.20' },
+    { name: 'nullmx.example.test', type: 'MX', value: '.', priority: 0 },
+    { name: 'nullmx.example.test', type: 'A', value: '192.0.2.30' },
   ]);
   dns.blackhole(['slow.example.test']);
   dns.servfail(['broken.example.test']);
@@ -131,12 +133,13 @@ test('cache entries expire after cacheTtlMs and are evicted beyond maxCacheEntri
   assert.equal(dns.queryCount('mail.example.test', 'A'), m0 + 2);
 });
 
-test('domainExists: MX or A/AAAA → yes, NXDOMAIN or no address → no, SERVFAIL → tempfail', async () => {
+test('domainExists: MX or A/AAAA → yes, NXDOMAIN, no address or null MX → no, SERVFAIL → tempfail', async () => {
   const r = fresh({ timeoutMs: 300 });
   assert.equal(await r.domainExists('example.test'), 'yes');
   assert.equal(await r.domainExists('aonly.example.test'), 'yes');
   assert.equal(await r.domainExists('nope.example.test'), 'no');
   assert.equal(await r.domainExists('txtonly.example.test'), 'no');
+  assert.equal(await r.domainExists('nullmx.example.test'), 'no');
   assert.equal(await r.domainExists('broken.example.test'), 'tempfail');
   assert.equal(await r.domainExists('slow.example.test'), 'tempfail');
 });
