@@ -1,9 +1,9 @@
 // The shared skeleton every Postfleet process runs (Postfix's master + skeleton):
 // opens the ports, gets the configuration, starts the roles, serves health and
 // metrics, and on SIGTERM/SIGINT drains the roles in reverse order and exits 0.
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { startDirectoryPublisher, watchConfig, type ConfigHandle } from '@postfleet/config';
-import type { RuntimeConfig } from '@postfleet/config';
 import { openPorts, isEmbedded, dataDirFrom, type Ports } from './ports.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createTelemetry, type Meter, type Tracer } from './telemetry.ts';
@@ -48,8 +48,8 @@ export interface RunServiceOptions {
   log?: Logger;
   /** Install SIGTERM/SIGINT handlers that stop and exit the process (default true). */
   handleSignals?: boolean;
-  /** How long to wait for the first configuration before giving up (default 60 s). */
-  configTimeoutMs?: number;
+  /** How long to wait for a published configuration before using the defaults (5 s embedded, 30 s cluster). */
+  configWaitMs?: number;
 }
 
 export interface RunningService {
@@ -128,17 +128,23 @@ export async function runService(
     log.info({ kinds: ports.kinds, dataDir: ports.dataDir }, 'ports open');
 
     // Embedded mode has no operator: the same compiler reads YAML from a directory.
-    const configDir = opts.configDir ?? env.POSTFLEET_CONFIG_DIR;
-    if (embedded || configDir) {
-      const dir = resolve(configDir || 'config/local');
-      const publisher = await startDirectoryPublisher({ dir, bus: ports.bus, log });
-      cleanups.push({ what: 'config publisher', run: () => publisher.stop() });
-      log.info({ dir }, 'publishing configuration from directory');
+    const explicitDir = opts.configDir ?? env.POSTFLEET_CONFIG_DIR;
+    if (embedded || explicitDir) {
+      const dir = resolve(explicitDir || 'config/local');
+      if (explicitDir || existsSync(dir)) {
+        const publisher = await startDirectoryPublisher({ dir, bus: ports.bus, log });
+        cleanups.push({ what: 'config publisher', run: () => publisher.stop() });
+        log.info({ dir }, 'publishing configuration from directory');
+      } else {
+        log.warn({ dir }, 'no configuration directory: running with the defaults and no domains');
+      }
     }
-    const config = await watchConfig(ports.bus);
+    const config = await watchConfig(ports.bus, {
+      waitMs: opts.configWaitMs ?? (embedded ? 5_000 : 30_000),
+      log,
+    });
     cleanups.push({ what: 'config watch', run: () => config.stop() });
-    const first = await waitForConfig(config, opts.configTimeoutMs ?? 60_000, log);
-    log.info({ config_version: first.version }, 'configuration loaded');
+    log.info({ config_version: config.current().version }, 'configuration loaded');
 
     for (const role of roles) {
       const roleLog = log.child({ role: role.name });
@@ -169,38 +175,6 @@ export async function runService(
     log.error({ err }, 'start failed');
     await stop('start failed');
     throw err;
-  }
-}
-
-/** Resolves with the first configuration, whether watchConfig already has one or not. */
-async function waitForConfig(
-  config: ConfigHandle,
-  timeoutMs: number,
-  log: Logger,
-): Promise<RuntimeConfig> {
-  const now = tryCurrent(config);
-  if (now) return now;
-  log.info('waiting for configuration');
-  return new Promise<RuntimeConfig>((resolvePromise, reject) => {
-    const timer = setTimeout(() => {
-      unsubscribe();
-      reject(new Error(`no configuration published within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const unsubscribe = config.onChange(() => {
-      const got = tryCurrent(config);
-      if (!got) return;
-      clearTimeout(timer);
-      unsubscribe();
-      resolvePromise(got);
-    });
-  });
-}
-
-function tryCurrent(config: ConfigHandle): RuntimeConfig | undefined {
-  try {
-    return config.current() ?? undefined;
-  } catch {
-    return undefined;
   }
 }
 

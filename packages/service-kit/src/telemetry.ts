@@ -29,7 +29,7 @@ export interface Telemetry {
   meter: Meter;
   tracer: Tracer;
   /** Writes the current metrics as Prometheus text exposition format. */
-  metricsHandler(req: IncomingMessage, res: ServerResponse): void;
+  metricsHandler: (req: IncomingMessage, res: ServerResponse) => void;
   /** True when spans leave the process (OTLP endpoint configured). */
   exportingTraces: boolean;
   /** Flush and stop metrics and traces. */
