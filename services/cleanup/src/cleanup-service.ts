@@ -1,0 +1,190 @@
+// The cleanup service routine: answers CleanupRequests on the bus. Reads the
+// raw blob, runs envelope and content rules, writes the canonical blob, then the
+// queue record (blob first, record second), and replies queued/rejected/discarded/tempfail.
+import { canonicalize } from '@postfleet/addressing';
+import type { BlobStore } from '@postfleet/blob';
+import type { Bus } from '@postfleet/bus';
+import type { ListenerName, RuntimeConfig } from '@postfleet/config';
+import {
+  CLEANUP_SUBJECT,
+  QUEUE_INCOMING_SUBJECT_PREFIX,
+  QUEUE_STREAM,
+  decodeCleanupRequest,
+  encodeJson,
+  type CleanupReply,
+  type CleanupRequest,
+  type QueueRecord,
+} from '@postfleet/queue-record';
+import type { Logger } from 'pino';
+import { compileChecks, type ContentEffects } from './cleanup-checks.ts';
+import { buildEnvelope, qualifyAddress } from './cleanup-envelope.ts';
+import { CleanupDiscard, CleanupReject, CleanupTempfail } from './cleanup-errors.ts';
+import { runMessagePipeline, type ContentChecks } from './cleanup-message.ts';
+
+export interface CleanupDeps {
+  bus: Bus;
+  blob: BlobStore;
+  config: () => RuntimeConfig;
+  log: Logger;
+  myhostname: string;
+  /** Clock for Received:/Date: (tests inject a fixed one). */
+  now?: () => Date;
+}
+
+/** Blob key of a queued message's canonical copy. */
+export function queueBlobKey(queueId: string): string {
+  return `queue/${queueId}`;
+}
+
+export async function startCleanupService(deps: CleanupDeps): Promise<{ stop(): Promise<void> }> {
+  await deps.bus.ensureStream({ name: QUEUE_STREAM, subjects: ['queue.>'] });
+  const sub = await deps.bus.reply(
+    CLEANUP_SUBJECT,
+    async (msg) => encodeJson(await cleanupMessage(deps, decodeCleanupRequest(msg.data))),
+    'cleanup',
+  );
+  return { stop: () => sub.stop() };
+}
+
+/** One message, start to finish. Never throws: every outcome is a reply. */
+export async function cleanupMessage(
+  deps: CleanupDeps,
+  req: CleanupRequest,
+): Promise<CleanupReply> {
+  const log = deps.log.child({ queue_id: req.queueId });
+  const key = queueBlobKey(req.queueId);
+  try {
+    if (req.discard) {
+      log.info({ reason: req.holdReason }, `${req.queueId}: discard: by smtpd access rule`);
+      await dropRaw(deps, req, log);
+      return { status: 'discarded', queueId: req.queueId };
+    }
+    const reply = await cleanupAndQueue(deps, req, log);
+    await dropRaw(deps, req, log);
+    return reply;
+  } catch (err) {
+    await deps.blob.delete(key).catch(() => undefined);
+    if (err instanceof CleanupReject) {
+      log.info(`${req.queueId}: reject: ${err.code} ${err.enhanced} ${err.message}`);
+      await dropRaw(deps, req, log);
+      return { status: 'rejected', code: err.code, enhanced: err.enhanced, text: err.message };
+    }
+    if (err instanceof CleanupDiscard) {
+      log.info(`${req.queueId}: discard: ${err.message}`);
+      await dropRaw(deps, req, log);
+      return { status: 'discarded', queueId: req.queueId };
+    }
+    const text = err instanceof CleanupTempfail ? err.message : 'Error: queue file write error';
+    log.warn({ err }, `${req.queueId}: temporary failure: ${text}`);
+    await dropRaw(deps, req, log);
+    return { status: 'tempfail', text };
+  }
+}
+
+async function cleanupAndQueue(
+  deps: CleanupDeps,
+  req: CleanupRequest,
+  log: Logger,
+): Promise<CleanupReply> {
+  const config = deps.config();
+  const now = deps.now?.() ?? new Date();
+  const listener = req.client.listener;
+  const policy = config.policies[listener as ListenerName] ?? config.policies.smtp;
+  const submission =
+    listener === 'submission' || listener === 'submissions' || listener === 'pickup';
+  let envelope = buildEnvelope(config, req, deps.myhostname);
+  const effects: ContentEffects = { hold: req.hold === true, warnings: [] };
+  if (req.holdReason !== undefined) effects.holdReason = req.holdReason;
+
+  const raw = await blobStep('read', () => deps.blob.get(req.rawBlobKey));
+  const { size } = await runMessagePipeline(
+    raw,
+    {
+      request: req,
+      myhostname: deps.myhostname,
+      now,
+      checks: contentChecks(config, listener),
+      rewriteAddress: (address, role) => canonicalize(config, address, role),
+      from: submission
+        ? qualifyAddress(req.client.saslUser ?? envelope.sender, deps.myhostname)
+        : undefined,
+      removeBcc: listener === 'pickup',
+      sizeLimit: req.sizeLimit ?? policy?.message_size_limit ?? 0,
+      effects,
+    },
+    (canonical) => deps.blob.put(queueBlobKey(req.queueId), canonical),
+  );
+  for (const w of effects.warnings) log.warn(`${req.queueId}: ${w}`);
+  if (effects.redirect) {
+    envelope = buildEnvelope(config, req, deps.myhostname, effects.redirect);
+    log.info(`${req.queueId}: redirect: ${effects.redirect}`);
+  }
+
+  const record: QueueRecord = {
+    queueId: req.queueId,
+    sender: envelope.sender,
+    recipients: envelope.recipients,
+    blobKey: queueBlobKey(req.queueId),
+    size,
+    arrivalTime: req.arrivalTime,
+    client: req.client,
+  };
+  if (req.envId !== undefined) record.envId = req.envId;
+  if (req.ret !== undefined) record.ret = req.ret;
+  if (req.bodyType !== undefined) record.bodyType = req.bodyType;
+  if (req.smtputf8 !== undefined) record.smtputf8 = req.smtputf8;
+  if (effects.hold) record.hold = true;
+  if (effects.holdReason !== undefined) record.reason = effects.holdReason;
+  if (req.traceparent !== undefined) record.traceparent = req.traceparent;
+
+  const headers: Record<string, string> = { 'Postfleet-Queue-Id': req.queueId };
+  if (req.traceparent) headers.traceparent = req.traceparent;
+  await blobStep('publish', () =>
+    deps.bus.publish(`${QUEUE_INCOMING_SUBJECT_PREFIX}.${req.queueId}`, encodeJson(record), {
+      msgId: req.queueId,
+      headers,
+    }),
+  );
+  log.info(
+    `${req.queueId}: from=<${record.sender}>, size=${size}, nrcpt=${record.recipients.length}` +
+      (record.hold ? ` (hold: ${record.reason ?? 'held'})` : ' (queue incoming)'),
+  );
+  return { status: 'queued', queueId: req.queueId, size };
+}
+
+/** A port failure becomes a 451 4.3.0 tempfail; content outcomes pass through. */
+async function blobStep<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw new CleanupTempfail(`Error: queue file ${what} error`, { cause: err });
+  }
+}
+
+async function dropRaw(deps: CleanupDeps, req: CleanupRequest, log: Logger): Promise<void> {
+  try {
+    await deps.blob.delete(req.rawBlobKey);
+  } catch (err) {
+    log.warn({ err }, `${req.queueId}: could not delete raw blob ${req.rawBlobKey}`);
+  }
+}
+
+const checksCache = new Map<string, ContentChecks>();
+
+/** The listener's content tables, compiled once per config version; MIME and nested default to header_checks. */
+export function contentChecks(config: RuntimeConfig, listener: string): ContentChecks {
+  const cacheKey = `${config.version}/${listener}`;
+  const hit = checksCache.get(cacheKey);
+  if (hit) return hit;
+  const p = config.policies[listener as ListenerName] ?? config.policies.smtp;
+  const header = p?.header_checks ?? [];
+  const checks: ContentChecks = {
+    header: compileChecks(header),
+    mime: compileChecks(p?.mime_header_checks?.length ? p.mime_header_checks : header),
+    nested: compileChecks(p?.nested_header_checks?.length ? p.nested_header_checks : header),
+    body: compileChecks(p?.body_checks ?? []),
+  };
+  if (checksCache.size > 32) checksCache.clear();
+  checksCache.set(cacheKey, checks);
+  return checks;
+}
