@@ -3,12 +3,23 @@
 // REDIRECT, FILTER, PREPEND and WARN record an effect and continue, DUNNO
 // continues, anything else is a nested restriction list.
 import { parseAccessAction, type AccessAction, type AccessTable } from '@postfleet/maps';
-import { configError, deferIfPermit, deferIfReject, DUNNO, OK, reject, type RuleResult } from './reply.ts';
+import {
+  configError,
+  deferIfPermit,
+  deferIfReject,
+  DUNNO,
+  OK,
+  reject,
+  type RuleResult,
+} from './reply.ts';
 import { subjectOf, type EvalState, type Subject } from './state.ts';
 
 /** Postfix access_map_reject_code / access_map_defer_code (not yet MailPolicy fields; read if present). */
 function accessCodes(state: EvalState): { reject: number; defer: number } {
-  const p = state.input.policy as { access_map_reject_code?: number; access_map_defer_code?: number };
+  const p = state.input.policy as {
+    access_map_reject_code?: number;
+    access_map_defer_code?: number;
+  };
   return { reject: p.access_map_reject_code ?? 554, defer: p.access_map_defer_code ?? 450 };
 }
 
@@ -31,7 +42,8 @@ export async function applyAccessAction(
 ): Promise<RuleResult> {
   const { name, cls } = subjectOf(state, subject);
   const codes = accessCodes(state);
-  const rejectText = (text: string | undefined): string => `<${name}>: ${cls} rejected: ${text ?? 'Access denied'}`;
+  const rejectText = (text: string | undefined): string =>
+    `<${name}>: ${cls} rejected: ${text ?? 'Access denied'}`;
   switch (action.kind) {
     case 'ok':
     case 'relay':
@@ -46,7 +58,8 @@ export async function applyAccessAction(
       });
     case 'defer':
       // parseAccessAction reports a malformed NNN as a 451 4.3.5 defer.
-      if (action.code === 451 && action.enhanced === '4.3.5') return configError(state, 'access table entry with a bad reply code');
+      if (action.code === 451 && action.enhanced === '4.3.5')
+        return configError(state, 'access table entry with a bad reply code');
       return reject(state, {
         code: action.code === undefined || action.code === 450 ? codes.defer : action.code,
         enhanced: action.enhanced ?? '4.7.1',
@@ -72,16 +85,25 @@ export async function applyAccessAction(
       });
     case 'discard':
       if (!inTransaction(state, 'DISCARD')) return DUNNO;
-      state.effects.push({ kind: 'discard', reason: `<${name}>: ${cls} ${action.text ?? 'triggers DISCARD action'}` });
+      state.effects.push({
+        kind: 'discard',
+        reason: `<${name}>: ${cls} ${action.text ?? 'triggers DISCARD action'}`,
+      });
       return OK;
     case 'hold':
       if (!inTransaction(state, 'HOLD')) return DUNNO;
-      state.effects.push({ kind: 'hold', reason: `<${name}>: ${cls} ${action.text ?? 'triggers HOLD action'}` });
+      state.effects.push({
+        kind: 'hold',
+        reason: `<${name}>: ${cls} ${action.text ?? 'triggers HOLD action'}`,
+      });
       return DUNNO;
     case 'redirect':
       if (!inTransaction(state, 'REDIRECT')) return DUNNO;
       if (!action.text?.includes('@')) {
-        state.deps.log.warn({ stage: state.stage }, 'access table REDIRECT requires a user@domain target');
+        state.deps.log.warn(
+          { stage: state.stage },
+          'access table REDIRECT requires a user@domain target',
+        );
         return DUNNO;
       }
       state.effects.push({ kind: 'redirect', address: action.text });
@@ -89,7 +111,10 @@ export async function applyAccessAction(
     case 'filter':
       if (!inTransaction(state, 'FILTER')) return DUNNO;
       if (!action.text?.includes(':')) {
-        state.deps.log.warn({ stage: state.stage }, 'access table FILTER requires transport:destination');
+        state.deps.log.warn(
+          { stage: state.stage },
+          'access table FILTER requires transport:destination',
+        );
         return DUNNO;
       }
       state.effects.push({ kind: 'filter', nexthop: action.text });
@@ -111,7 +136,8 @@ export async function applyAccessAction(
     case 'restriction': {
       const rules = action.restrictions ?? [];
       if (rules.length === 0) return OK;
-      if (state.depth >= MAX_DEPTH) return configError(state, 'access table entry causes unreasonable recursion');
+      if (state.depth >= MAX_DEPTH)
+        return configError(state, 'access table entry causes unreasonable recursion');
       return state.nested(rules);
     }
   }
@@ -124,7 +150,8 @@ export async function checkAccess(
   subject: Subject,
   lookup: (table: AccessTable) => string | null,
 ): Promise<RuleResult> {
-  if (ref === undefined) return configError(state, `check_${subject}_access needs a table argument`);
+  if (ref === undefined)
+    return configError(state, `check_${subject}_access needs a table argument`);
   let table: AccessTable | undefined;
   try {
     table = state.deps.tables.access(state.input.config, ref);

@@ -10,7 +10,9 @@ export interface ListSpec {
 
 export function parseListArg(arg: string): ListSpec {
   const eq = arg.indexOf('=');
-  return eq < 0 ? { zone: arg.toLowerCase() } : { zone: arg.slice(0, eq).toLowerCase(), filter: arg.slice(eq + 1) };
+  return eq < 0
+    ? { zone: arg.toLowerCase() }
+    : { zone: arg.slice(0, eq).toLowerCase(), filter: arg.slice(eq + 1) };
 }
 
 function octetMatches(pattern: string, value: number): boolean {

@@ -33,6 +33,7 @@ export function isAuthDestination(config: RuntimeConfig, address: string): boole
   return destinationClass(config, address) !== 'remote';
 }
 
+/** Recipient validation; a trailing dot on the domain is dropped first, as trivial-rewrite does. */
 export function knownRecipient(config: RuntimeConfig, address: string): boolean {
-  return isKnownRecipient(config, address);
+  return isKnownRecipient(config, address.endsWith('.') ? address.slice(0, -1) : address);
 }

@@ -38,9 +38,15 @@ export function createRestrictionEngine(opts: RestrictionEngineOptions): Restric
     sleep: opts.sleep ?? ((ms) => delay(ms)),
   };
   const p = (input: StageInput) => input.policy;
-  const clientScope = (i: StageInput): Scope => [{ stage: 'client', rules: p(i).smtpd_client_restrictions }];
-  const heloScope = (i: StageInput): Scope => [{ stage: 'helo', rules: p(i).smtpd_helo_restrictions }];
-  const senderScope = (i: StageInput): Scope => [{ stage: 'sender', rules: p(i).smtpd_sender_restrictions }];
+  const clientScope = (i: StageInput): Scope => [
+    { stage: 'client', rules: p(i).smtpd_client_restrictions },
+  ];
+  const heloScope = (i: StageInput): Scope => [
+    { stage: 'helo', rules: p(i).smtpd_helo_restrictions },
+  ];
+  const senderScope = (i: StageInput): Scope => [
+    { stage: 'sender', rules: p(i).smtpd_sender_restrictions },
+  ];
   const rcptScope = (i: StageInput): Scope => {
     const steps: Scope = [];
     if (!hasRelayGuard(p(i))) {
@@ -52,7 +58,8 @@ export function createRestrictionEngine(opts: RestrictionEngineOptions): Restric
     }
     steps.push({ stage: 'relay', rules: p(i).smtpd_relay_restrictions });
     steps.push({ stage: 'recipient', rules: p(i).smtpd_recipient_restrictions });
-    if (rejectUnlistedRecipient(i)) steps.push({ stage: 'recipient', check: (s) => unlisted(s, 'recipient') });
+    if (rejectUnlistedRecipient(i))
+      steps.push({ stage: 'recipient', check: (s) => unlisted(s, 'recipient') });
     return steps;
   };
   const delayed = (i: StageInput): boolean => p(i).smtpd_delay_reject !== false;
@@ -62,7 +69,11 @@ export function createRestrictionEngine(opts: RestrictionEngineOptions): Restric
     onHelo: (i) => (delayed(i) ? accepted() : runScopes(deps, i, [heloScope(i)])),
     onMailFrom: (i) => (delayed(i) ? accepted() : runScopes(deps, i, [senderScope(i)])),
     onRcptTo: (i) =>
-      runScopes(deps, i, delayed(i) ? [clientScope(i), heloScope(i), senderScope(i), rcptScope(i)] : [rcptScope(i)]),
+      runScopes(
+        deps,
+        i,
+        delayed(i) ? [clientScope(i), heloScope(i), senderScope(i), rcptScope(i)] : [rcptScope(i)],
+      ),
     onData: (i) => runScopes(deps, i, [[{ stage: 'data', rules: p(i).smtpd_data_restrictions }]]),
   };
 }
@@ -95,7 +106,9 @@ async function runScopes(deps: EngineDeps, input: StageInput, scopes: Scope[]): 
     for (const step of scope) {
       state.stage = step.stage;
       state.warnIfReject = null;
-      const result = step.check ? await step.check(state) : await evaluateList(state, step.rules ?? []);
+      const result = step.check
+        ? await step.check(state)
+        : await evaluateList(state, step.rules ?? []);
       if (result.kind === 'reject') return verdict(state, result.reply);
       // OK (permit) ends this list only; the next list still runs.
     }
@@ -104,10 +117,19 @@ async function runScopes(deps: EngineDeps, input: StageInput, scopes: Scope[]): 
   return { action: 'accept', effects: state.effects };
 }
 
-function verdict(state: EvalState, reply: { code: number; enhanced: string; text: string }): Verdict {
+function verdict(
+  state: EvalState,
+  reply: { code: number; enhanced: string; text: string },
+): Verdict {
   state.deps.log.info(
     { stage: state.stage, client: state.input.facts.client.address, code: reply.code },
     `reject: ${reply.code} ${reply.enhanced} ${reply.text}`,
   );
-  return { action: 'reject', code: reply.code, enhanced: reply.enhanced, text: reply.text, effects: state.effects };
+  return {
+    action: 'reject',
+    code: reply.code,
+    enhanced: reply.enhanced,
+    text: reply.text,
+    effects: state.effects,
+  };
 }

@@ -7,7 +7,10 @@ import { hasFact } from './rule.ts';
 import { RULES, WARN_IF_REJECT } from './rules.ts';
 import type { EvalState } from './state.ts';
 
-export async function evaluateList(state: EvalState, rules: readonly string[]): Promise<RuleResult> {
+export async function evaluateList(
+  state: EvalState,
+  rules: readonly string[],
+): Promise<RuleResult> {
   for (const entry of rules) {
     const { name, args } = parseRule(entry);
     if (name === '') continue;

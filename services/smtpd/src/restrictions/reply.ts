@@ -15,7 +15,11 @@ export const DUNNO: RuleResult = { kind: 'dunno' };
 export const OK: RuleResult = { kind: 'ok' };
 
 /** The reply every configuration problem becomes (never a permit). */
-export const CONFIG_ERROR: Reply = { code: 451, enhanced: '4.3.5', text: 'Server configuration error' };
+export const CONFIG_ERROR: Reply = {
+  code: 451,
+  enhanced: '4.3.5',
+  text: 'Server configuration error',
+};
 
 /** Postfix forces a 4NN/5NN code and makes the enhanced status class agree with it. */
 export function normalizeReply(reply: Reply): Reply {
@@ -30,7 +34,11 @@ export function normalizeReply(reply: Reply): Reply {
 }
 
 /** Reject, unless warn_if_reject is in force (then log and continue) or an earlier defer_if_reject turns a 5xx into its 450. */
-export function reject(state: EvalState, reply: Reply, opts: { software?: boolean } = {}): RuleResult {
+export function reject(
+  state: EvalState,
+  reply: Reply,
+  opts: { software?: boolean } = {},
+): RuleResult {
   const r = normalizeReply(reply);
   if (state.warnIfReject !== null && !opts.software) {
     const line = `reject_warning: ${r.code} ${r.enhanced} ${r.text}`;

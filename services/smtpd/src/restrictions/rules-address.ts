@@ -47,12 +47,15 @@ export function unlisted(state: EvalState, role: Role): RuleResult {
 export const addressRules: RuleTable = {
   check_sender_access: {
     fact: 'sender',
-    run: (state, args) => checkAccess(state, args[0], 'sender', (t) => t.lookupAddress(addressOf(state, 'sender'))),
+    run: (state, args) =>
+      checkAccess(state, args[0], 'sender', (t) => t.lookupAddress(addressOf(state, 'sender'))),
   },
   check_recipient_access: {
     fact: 'recipient',
     run: (state, args) =>
-      checkAccess(state, args[0], 'recipient', (t) => t.lookupAddress(addressOf(state, 'recipient'))),
+      checkAccess(state, args[0], 'recipient', (t) =>
+        t.lookupAddress(addressOf(state, 'recipient')),
+      ),
   },
   reject_non_fqdn_sender: { fact: 'sender', run: (state) => nonFqdn(state, 'sender') },
   reject_non_fqdn_recipient: { fact: 'recipient', run: (state) => nonFqdn(state, 'recipient') },

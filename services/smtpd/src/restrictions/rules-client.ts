@@ -28,7 +28,9 @@ export const clientRules: RuleTable = {
     fact: 'client',
     run(state) {
       const c = state.input.facts.client;
-      return c.hostname === 'unknown' || c.hostname === '' ? unknownClient(state, 'hostname') : DUNNO;
+      return c.hostname === 'unknown' || c.hostname === ''
+        ? unknownClient(state, 'hostname')
+        : DUNNO;
     },
   },
   reject_unknown_reverse_client_hostname: {

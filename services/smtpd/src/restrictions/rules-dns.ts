@@ -4,7 +4,13 @@
 // command gets a 450 unless something else rejects it, never an accept.
 import type { DnsListResult } from '@postfleet/dns';
 import { parseIp } from '@postfleet/maps';
-import { DEFAULT_RBL_REPLY, expandTemplate, parseListArg, replyMatches, templateReply } from './dnsbl.ts';
+import {
+  DEFAULT_RBL_REPLY,
+  expandTemplate,
+  parseListArg,
+  replyMatches,
+  templateReply,
+} from './dnsbl.ts';
 import { destinationClass, domainOf } from './domains.ts';
 import { checkHeloLiteral } from './rules-helo.ts';
 import { configError, deferIfPermit, DUNNO, reject, type RuleResult } from './reply.ts';
@@ -35,7 +41,8 @@ async function listCheck(
   const policy = state.input.policy;
   const code = policy.maps_rbl_reject_code ?? 554;
   const f = state.input.facts;
-  const template = policy.rbl_reply_maps?.[arg] ?? policy.rbl_reply_maps?.[zone] ?? DEFAULT_RBL_REPLY;
+  const template =
+    policy.rbl_reply_maps?.[arg] ?? policy.rbl_reply_maps?.[zone] ?? DEFAULT_RBL_REPLY;
   const expanded = expandTemplate(template, {
     rbl_code: String(code),
     rbl_class: cls,
@@ -60,7 +67,8 @@ async function unknownHelo(state: EvalState): Promise<RuleResult> {
   const answers = await Promise.all([r.a(name), r.aaaa(name), r.mx(name)]);
   if (answers.some((a) => a.status === 'ok' && a.records.length > 0)) return DUNNO;
   const reply = { enhanced: '5.7.1', text: `<${helo}>: Helo command rejected: Host not found` };
-  if (answers.some((a) => a.status === 'tempfail')) return deferIfPermit(state, { ...reply, code: 450 });
+  if (answers.some((a) => a.status === 'tempfail'))
+    return deferIfPermit(state, { ...reply, code: 450 });
   return reject(state, { ...reply, code: 550 });
 }
 
@@ -75,7 +83,8 @@ async function unknownDomain(state: EvalState, role: 'sender' | 'recipient'): Pr
   const notFound = `<${addr}>: ${cls} rejected: Domain not found`;
   const r = state.deps.resolver;
   const mx = await r.mx(domain);
-  if (mx.status === 'tempfail') return deferIfPermit(state, { code: 450, enhanced: `4.${detail}`, text: notFound });
+  if (mx.status === 'tempfail')
+    return deferIfPermit(state, { code: 450, enhanced: `4.${detail}`, text: notFound });
   if (mx.status === 'ok' && mx.records.length > 0) {
     if (!mx.records.every((m) => m.exchange === '' || m.exchange === '.')) return DUNNO;
     return reject(state, {
@@ -147,5 +156,8 @@ export const dnsRules: RuleTable = {
   },
   reject_unknown_helo_hostname: { fact: 'helo', run: unknownHelo },
   reject_unknown_sender_domain: { fact: 'sender', run: (state) => unknownDomain(state, 'sender') },
-  reject_unknown_recipient_domain: { fact: 'recipient', run: (state) => unknownDomain(state, 'recipient') },
+  reject_unknown_recipient_domain: {
+    fact: 'recipient',
+    run: (state) => unknownDomain(state, 'recipient'),
+  },
 };

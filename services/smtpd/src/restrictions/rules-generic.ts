@@ -11,14 +11,22 @@ export const genericRules: RuleTable = {
     fact: 'any',
     run(state) {
       const { name, cls } = subjectOf(state, stageSubject(state.stage));
-      return reject(state, { code: 554, enhanced: '5.7.1', text: `<${name}>: ${cls} rejected: Access denied` });
+      return reject(state, {
+        code: 554,
+        enhanced: '5.7.1',
+        text: `<${name}>: ${cls} rejected: Access denied`,
+      });
     },
   },
   defer: {
     fact: 'any',
     run(state) {
       const { name, cls } = subjectOf(state, stageSubject(state.stage));
-      return reject(state, { code: 450, enhanced: '4.3.2', text: `<${name}>: ${cls} rejected: Try again later` });
+      return reject(state, {
+        code: 450,
+        enhanced: '4.3.2',
+        text: `<${name}>: ${cls} rejected: Try again later`,
+      });
     },
   },
   defer_if_permit: {
@@ -47,7 +55,8 @@ export const genericRules: RuleTable = {
     fact: 'any',
     async run(state, args) {
       const s = args[0];
-      if (s === undefined || !/^\d+$/.test(s)) return configError(state, 'sleep must be followed by whole seconds');
+      if (s === undefined || !/^\d+$/.test(s))
+        return configError(state, 'sleep must be followed by whole seconds');
       await state.deps.sleep(Number(s) * 1000);
       return DUNNO;
     },
@@ -59,7 +68,11 @@ export const genericRules: RuleTable = {
       const allowed = state.stage === 'data' ? 1 : 0;
       if (f.sender !== '' || f.recipientCount <= allowed) return DUNNO;
       const { name, cls } = subjectOf(state, stageSubject(state.stage));
-      return reject(state, { code: 550, enhanced: '5.5.3', text: `<${name}>: ${cls} rejected: Multi-recipient bounce` });
+      return reject(state, {
+        code: 550,
+        enhanced: '5.5.3',
+        text: `<${name}>: ${cls} rejected: Multi-recipient bounce`,
+      });
     },
   },
   // Needs pipelining facts the session does not report yet: a no-op, never a permit.

@@ -11,13 +11,18 @@ import type { EvalState } from './state.ts';
 export function checkHeloLiteral(state: EvalState, helo: string): RuleResult {
   return isValidHostname(helo)
     ? DUNNO
-    : reject(state, { code: 501, enhanced: '5.5.2', text: `<${helo}>: Helo command rejected: invalid ip address` });
+    : reject(state, {
+        code: 501,
+        enhanced: '5.5.2',
+        text: `<${helo}>: Helo command rejected: invalid ip address`,
+      });
 }
 
 export const heloRules: RuleTable = {
   check_helo_access: {
     fact: 'helo',
-    run: (state, args) => checkAccess(state, args[0], 'helo', (t) => t.lookupDomainName(state.input.facts.helo ?? '')),
+    run: (state, args) =>
+      checkAccess(state, args[0], 'helo', (t) => t.lookupDomainName(state.input.facts.helo ?? '')),
   },
   reject_invalid_helo_hostname: {
     fact: 'helo',
@@ -26,7 +31,11 @@ export const heloRules: RuleTable = {
       if (helo.startsWith('[')) return checkHeloLiteral(state, helo);
       return isValidHostname(helo)
         ? DUNNO
-        : reject(state, { code: 501, enhanced: '5.5.2', text: `<${helo}>: Helo command rejected: Invalid name` });
+        : reject(state, {
+            code: 501,
+            enhanced: '5.5.2',
+            text: `<${helo}>: Helo command rejected: Invalid name`,
+          });
     },
   },
   reject_non_fqdn_helo_hostname: {

@@ -17,7 +17,8 @@ export function senderOwners(state: EvalState, sender: string): Set<string> | st
   if (plus > 0) wanted.add(`${local.slice(0, plus)}@${domain}`);
   for (const [address, user] of Object.entries(config.users)) {
     const a = address.toLowerCase();
-    if (wanted.has(a) || (user.aliases ?? []).some((x) => wanted.has(x.toLowerCase()))) owners.add(a);
+    if (wanted.has(a) || (user.aliases ?? []).some((x) => wanted.has(x.toLowerCase())))
+      owners.add(a);
   }
   const mapName = state.input.policy.smtpd_sender_login_maps;
   if (mapName) {
@@ -43,13 +44,23 @@ function mismatch(state: EvalState, authenticated: boolean, unauthenticated: boo
       });
     }
   } else if (unauthenticated && owners.size > 0) {
-    return reject(state, { code: 553, enhanced: '5.7.1', text: `<${sender}>: Sender address rejected: not logged in` });
+    return reject(state, {
+      code: 553,
+      enhanced: '5.7.1',
+      text: `<${sender}>: Sender address rejected: not logged in`,
+    });
   }
   return DUNNO;
 }
 
 export const loginRules: RuleTable = {
   reject_sender_login_mismatch: { fact: 'sender', run: (state) => mismatch(state, true, true) },
-  reject_authenticated_sender_login_mismatch: { fact: 'sender', run: (state) => mismatch(state, true, false) },
-  reject_unauthenticated_sender_login_mismatch: { fact: 'sender', run: (state) => mismatch(state, false, true) },
+  reject_authenticated_sender_login_mismatch: {
+    fact: 'sender',
+    run: (state) => mismatch(state, true, false),
+  },
+  reject_unauthenticated_sender_login_mismatch: {
+    fact: 'sender',
+    run: (state) => mismatch(state, false, true),
+  },
 };

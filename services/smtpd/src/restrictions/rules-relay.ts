@@ -10,10 +10,18 @@ import type { RuleTable } from './rule.ts';
 import type { EvalState } from './state.ts';
 
 /** Rules that refuse relaying by default; one must appear in the relay or recipient list (Postfix refuses to start otherwise). */
-export const RELAY_GUARDS = ['reject_unauth_destination', 'defer_unauth_destination', 'reject', 'defer'];
+export const RELAY_GUARDS = [
+  'reject_unauth_destination',
+  'defer_unauth_destination',
+  'reject',
+  'defer',
+];
 
 export function hasRelayGuard(policy: EffectivePolicy): boolean {
-  const lists = [...(policy.smtpd_relay_restrictions ?? []), ...(policy.smtpd_recipient_restrictions ?? [])];
+  const lists = [
+    ...(policy.smtpd_relay_restrictions ?? []),
+    ...(policy.smtpd_recipient_restrictions ?? []),
+  ];
   return lists.some((r) => RELAY_GUARDS.includes(r.trim().split(/\s+/)[0]?.toLowerCase() ?? ''));
 }
 
@@ -41,7 +49,8 @@ export const relayRules: RuleTable = {
   },
   permit_auth_destination: {
     fact: 'recipient',
-    run: (state) => (isAuthDestination(state.input.config, state.input.facts.recipient ?? '') ? OK : DUNNO),
+    run: (state) =>
+      isAuthDestination(state.input.config, state.input.facts.recipient ?? '') ? OK : DUNNO,
   },
   reject_unauth_destination: { fact: 'recipient', run: (state) => unauthDestination(state, 554) },
   defer_unauth_destination: { fact: 'recipient', run: (state) => unauthDestination(state, 450) },

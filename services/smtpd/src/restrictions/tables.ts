@@ -1,7 +1,12 @@
 // Lookup structures built from the compiled config, cached per config object so
 // each RCPT reuses them and a config reload (a new object) rebuilds them.
 import type { AccessMapSpec, AddressMapSpec, RuntimeConfig } from '@postfleet/config';
-import { buildAccessTable, buildAddressTable, type AccessTable, type AddressTable } from '@postfleet/maps';
+import {
+  buildAccessTable,
+  buildAddressTable,
+  type AccessTable,
+  type AddressTable,
+} from '@postfleet/maps';
 import { parseNetwork, type Network } from './networks.ts';
 
 export interface TableCache {
