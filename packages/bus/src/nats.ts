@@ -113,6 +113,7 @@ async function consume(
   const messages = await consumer.consume({ max_messages: maxInFlight });
   const running = new Set<Promise<void>>();
   let wake: (() => void) | null = null;
+  let stopped = false;
 
   const handle = async (m: JsMsg): Promise<void> => {
     const { msg, settled } = wrapJsMsg(m);
@@ -125,9 +126,11 @@ async function consume(
 
   const loop = (async () => {
     for await (const m of messages) {
-      while (running.size >= maxInFlight) {
+      while (running.size >= maxInFlight && !stopped) {
         await new Promise<void>((r) => (wake = r));
       }
+      // Not handled after stop(): it comes back to another instance after ackWait.
+      if (stopped) break;
       const p = handle(m).finally(() => {
         running.delete(p);
         wake?.();
@@ -139,6 +142,7 @@ async function consume(
 
   return {
     stop: async () => {
+      stopped = true;
       await messages.close();
       wake?.();
       await loop.catch(() => undefined);
@@ -266,7 +270,8 @@ export async function createNatsBus(url: string): Promise<Bus> {
           m.respond(body);
         } catch (err) {
           const h = natsHeaders();
-          h.set(REPLY_ERROR_HEADER, err instanceof Error ? err.message : String(err));
+          const text = err instanceof Error ? err.message : String(err);
+          h.set(REPLY_ERROR_HEADER, text.replace(/[\r\n]+/g, ' ') || 'remote error');
           m.respond(new Uint8Array(0), { headers: h });
         }
       };
@@ -278,6 +283,8 @@ export async function createNatsBus(url: string): Promise<Bus> {
           running.add(p);
         },
       });
+      // Resolve only once the server knows the subscription.
+      await nc.flush();
       return track(coreSub(sub, running));
     },
 
@@ -322,6 +329,7 @@ export async function createNatsBus(url: string): Promise<Bus> {
           }
         },
       });
+      await nc.flush();
       return track(coreSub(sub, new Set()));
     },
 

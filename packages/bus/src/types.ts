@@ -61,6 +61,10 @@ export interface StreamMessage {
   working(): Promise<void>;
 }
 
+/**
+ * Handles one delivery. If it throws before ack/nak/term, the message is nak'ed
+ * with a 1 s delay; if it returns without settling, it comes back after ackWait.
+ */
 export type StreamHandler = (msg: StreamMessage) => Promise<void>;
 
 /** What a replying service gets; return the reply body (or throw: the requester gets a BusRequestError). */
@@ -106,6 +110,8 @@ export interface KvStore {
   /**
    * Calls onChange for the current value of every matching key, then for every later change.
    * key may end in '>' to watch a prefix; omitted watches the whole bucket.
+   * A delete is reported only for a key this watcher has seen with a value.
+   * Initial values may arrive after the returned promise resolves (NATS).
    */
   watch(onChange: (change: KvChange) => void, key?: string): Promise<Subscription>;
 }

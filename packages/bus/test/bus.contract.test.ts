@@ -127,6 +127,19 @@ function contract(backend: Backend): void {
       );
     });
 
+    test(`ensureStream is idempotent and updates subjects [${backend.label}]`, async () => {
+      counter += 1;
+      const name = `UPD${counter}_${Date.now()}`;
+      const p = `upd${counter}x${Date.now()}`;
+      await bus.ensureStream({ name, subjects: [`${p}.a.>`] });
+      await bus.ensureStream({ name, subjects: [`${p}.a.>`] });
+      await assert.rejects(bus.publish(`${p}.b.1`, enc('no stream yet')));
+      await bus.ensureStream({ name, subjects: [`${p}.a.>`, `${p}.b.>`] });
+      const a = await bus.publish(`${p}.a.1`, enc('a'));
+      const b = await bus.publish(`${p}.b.1`, enc('b'));
+      assert.deepEqual([a.stream, b.stream, b.seq], [name, name, a.seq + 1]);
+    });
+
     test(`filterSubject limits a consumer to matching subjects [${backend.label}]`, async () => {
       const { stream, subject } = await freshStream(bus);
       await bus.publish(subject('a.1'), enc('a'));
