@@ -189,7 +189,7 @@ export function crdFor(kind: ResourceKind): JsonObject {
           schema: {
             openAPIV3Schema: {
               type: 'object',
-              description: String(spec.description ?? kind),
+              description: typeof spec.description === 'string' ? spec.description : kind,
               required: ['spec'],
               properties: {
                 apiVersion: { type: 'string' },

@@ -4,7 +4,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { LineCounter, parseAllDocuments } from 'yaml';
 import { compileResources, type CompileResult, type ConfigDocument } from './compile.ts';
 import type { ConfigError } from './errors.ts';
 import type { RuntimeConfig } from './runtime.ts';
@@ -18,10 +18,11 @@ export function parseYamlDocuments(
 ): { docs: ConfigDocument[]; errors: ConfigError[] } {
   const docs: ConfigDocument[] = [];
   const errors: ConfigError[] = [];
-  for (const doc of parseAllDocuments(text, { prettyErrors: false })) {
+  const lineCounter = new LineCounter();
+  for (const doc of parseAllDocuments(text, { lineCounter, prettyErrors: false })) {
     if (doc.errors.length) {
       for (const e of doc.errors) {
-        const pos = e.linePos?.[0];
+        const pos = lineCounter.linePos(e.pos[0]);
         errors.push({
           source,
           kind: '',
