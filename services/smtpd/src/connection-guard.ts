@@ -1,0 +1,153 @@
+// Wraps one smtp-server connection with the session policies smtp-server has
+// no option for: replies carry our own enhanced status codes; pregreet
+// (talking before the greeting) is refused; the bare-newline scanner sees every
+// byte the client sends; error, junk-command and per-verb counters feed
+// smtpd_hard_error_limit / smtpd_junk_command_limit and the disconnect line.
+import type { Socket } from 'node:net';
+import type { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
+import { bareNewlineText, createBareNewlineScanner } from './bare-newline.ts';
+import { hasEnhancedCode } from './smtp-reply.ts';
+import { clientName, type ConnContext } from './session-state.ts';
+
+const JUNK = new Set(['NOOP', 'RSET', 'VRFY', 'ETRN', 'HELP']);
+const VERBS = new Set([
+  'HELO',
+  'EHLO',
+  'STARTTLS',
+  'AUTH',
+  'MAIL',
+  'RCPT',
+  'DATA',
+  'RSET',
+  'NOOP',
+  'VRFY',
+  'QUIT',
+  'HELP',
+  'ETRN',
+]);
+
+export interface GuardOptions {
+  myhostname: string;
+}
+
+export interface ConnectionGuard {
+  /** Scan the bytes arriving on this socket too (the TLS socket after STARTTLS). */
+  watch: (socket: Socket) => void;
+}
+
+export function guardConnection(
+  ctx: ConnContext,
+  conn: SMTPConnection,
+  opts: GuardOptions,
+): ConnectionGuard {
+  const send = conn.send.bind(conn);
+
+  conn.send = (code, data, context) => {
+    let text = data;
+    let ctxArg = context;
+    if (typeof text === 'string' && hasEnhancedCode(text)) ctxArg = false;
+    else if (code === 421 && typeof text === 'string' && context !== false) {
+      text = `4.7.0 ${text}`;
+      ctxArg = false;
+    }
+    send(code, text, ctxArg);
+    if (ctx.current && !ctx.current.answered && code !== 334) {
+      ctx.current.answered = true;
+      if (code < 400) bump(ctx.current.verb, true);
+    }
+    if (context === 'DATA_OK') {
+      ctx.errors = 0;
+      ctx.junk = 0;
+    } else if (code >= 400 && code !== 421) {
+      ctx.errors++;
+    }
+    const hard = ctx.policy.smtpd_hard_error_limit;
+    if (code !== 421 && hard > 0 && ctx.errors >= hard && !conn._closing) {
+      ctx.log.warn(`warning: ${clientName(ctx)}: hard error limit ${hard} exceeded`);
+      send(421, `4.7.0 ${opts.myhostname} Error: too many errors`, false); // 421 closes
+      return;
+    }
+    if (ctx.disconnectAfterReply && code !== 354 && code !== 334) {
+      ctx.disconnectAfterReply = false;
+      conn.close();
+    }
+  };
+
+  function bump(verb: string, ok: boolean): void {
+    const name = verb.toLowerCase();
+    const c = ctx.counts.get(name) ?? { ok: 0, total: 0 };
+    if (ok) c.ok++;
+    else c.total++;
+    ctx.counts.set(name, c);
+  }
+
+  const onCommand = conn._onCommand.bind(conn);
+  conn._onCommand = (command, callback) => {
+    if (!conn._ready && !conn._upgrading && !conn._closing) {
+      const line = command.toString('latin1').slice(0, 100);
+      ctx.log.info(
+        { event: 'pregreet' },
+        `PREGREET ${command.length} after ${((Date.now() - ctx.connectedAt) / 1000).toFixed(2)} from [${ctx.client.address}]:${ctx.client.port}: ${line}`,
+      );
+      send(
+        554,
+        `5.5.1 ${opts.myhostname} Error: SMTP protocol violation: talked before the greeting`,
+        false,
+      );
+      conn.close();
+      callback?.();
+      return;
+    }
+    if (!conn._upgrading && !conn._closing && !conn._nextHandler) {
+      const word = command.toString('latin1').split(' ')[0]?.toUpperCase() ?? '';
+      const verb = VERBS.has(word) ? word : 'unknown';
+      bump(verb, false);
+      ctx.current = { verb, answered: false };
+      if (
+        JUNK.has(word) &&
+        ++ctx.junk > ctx.policy.smtpd_junk_command_limit &&
+        ctx.policy.smtpd_junk_command_limit > 0
+      ) {
+        ctx.errors++;
+      }
+    }
+    onCommand(command, callback);
+  };
+
+  const scanner = createBareNewlineScanner();
+  const watched = new WeakSet<Socket>();
+  function watch(socket: Socket): void {
+    if (watched.has(socket)) return;
+    watched.add(socket);
+    scanner.reset();
+    socket.prependListener('data', (chunk: Buffer) => {
+      if (!ctx.policy.smtpd_forbid_bare_newline || ctx.bareNewline || conn._closing) return;
+      const kind = scanner.scan(chunk);
+      if (!kind) return;
+      ctx.bareNewline = kind;
+      const parser = conn._parser;
+      if (parser && parser._dataMode) return; // answered 550 at the end of DATA (on-data.ts)
+      ctx.log.info(
+        { event: 'reject', stage: 'command' },
+        `NOQUEUE: reject: ${clientName(ctx)}: 550 5.5.2 ${bareNewlineText(kind)}`,
+      );
+      send(550, `5.5.2 ${bareNewlineText(kind)}`, false);
+      conn.close();
+    });
+  }
+  return { watch };
+}
+
+/** "disconnect from host[ip] ehlo=1 mail=1 rcpt=0/1 data=1 quit=1 commands=4/5" */
+export function disconnectLine(ctx: ConnContext): string {
+  let ok = 0;
+  let total = 0;
+  const parts: string[] = [];
+  for (const [verb, c] of ctx.counts) {
+    ok += c.ok;
+    total += c.total;
+    parts.push(`${verb}=${c.ok === c.total ? c.ok : `${c.ok}/${c.total}`}`);
+  }
+  parts.push(`commands=${ok === total ? ok : `${ok}/${total}`}`);
+  return `disconnect from ${clientName(ctx)} ${parts.join(' ')}`;
+}

@@ -1,0 +1,149 @@
+// The listening sockets: one net.Server per listener (smtp, submission,
+// submissions). Each accepted socket gets the listener's policy read fresh,
+// an optional PROXY v1/v2 header (trusted sources only), implicit TLS on
+// submissions, and is then handed to that listener's smtp-server instance.
+import { randomBytes } from 'node:crypto';
+import net, { type Socket } from 'node:net';
+import type { SMTPServer } from 'smtp-server';
+import type { ListenerName } from '@postfleet/config';
+import { normalizeAddress, addressInCidrs } from './cidr.ts';
+import { guardConnection } from './connection-guard.ts';
+import { wrapData } from './on-data.ts';
+import { wrapHelo } from './on-helo.ts';
+import { readProxyHeader } from './proxy-protocol.ts';
+import type { ListenerSpec, SmtpdDeps } from './smtpd-deps.ts';
+import type { ConnContext, Registry } from './session-state.ts';
+
+export interface RunningListener {
+  name: ListenerName;
+  server: net.Server;
+  smtp: SMTPServer;
+  /** Sockets accepted but not yet handed to smtp-server (PROXY, TLS handshake). */
+  pending: Set<Socket>;
+}
+
+export interface Watchers {
+  /** id -> function that adds a socket to that connection's bare-newline scanner. */
+  watch: Map<string, (socket: Socket) => void>;
+}
+
+export async function openListener(
+  spec: ListenerSpec,
+  smtp: SMTPServer,
+  deps: SmtpdDeps,
+  registry: Registry,
+  watchers: Watchers,
+): Promise<RunningListener> {
+  const pending = new Set<Socket>();
+  const log = deps.log.child({ listener: spec.name });
+  const proxyTimeoutMs = deps.proxyTimeoutMs ?? 10_000;
+
+  const server = net.createServer((socket) => {
+    pending.add(socket);
+    socket.once('close', () => pending.delete(socket));
+    socket.on('error', () => undefined); // until smtp-server owns it
+    accept(socket).catch((err: unknown) => {
+      log.error({ err }, 'error: accepting connection failed');
+      socket.destroy();
+    });
+  });
+
+  async function accept(socket: Socket): Promise<void> {
+    const config = deps.config();
+    const policy = config.policies[spec.name];
+    const peer = normalizeAddress(socket.remoteAddress ?? '');
+    let address = peer;
+    let port = socket.remotePort ?? 0;
+    if (policy.smtpd_upstream_proxy_protocol === 'haproxy') {
+      if (!addressInCidrs(peer, policy.smtpd_upstream_proxy_trusted)) {
+        log.warn(`warning: haproxy read: connection from untrusted PROXY source [${peer}]`);
+        socket.end(`421 4.7.0 ${deps.myhostname} Error: untrusted PROXY source\r\n`);
+        setTimeout(() => socket.destroy(), 1000).unref();
+        return;
+      }
+      try {
+        const header = await readProxyHeader(socket, proxyTimeoutMs);
+        if (header.source) {
+          address = normalizeAddress(header.source.address);
+          port = header.source.port;
+        }
+        log.debug(`haproxy v${header.version}: [${address}]:${port} via [${peer}]`);
+      } catch (err) {
+        log.warn(`warning: haproxy read: ${(err as Error).message} from [${peer}]`);
+        socket.destroy();
+        return;
+      }
+    }
+    const id = randomBytes(8).toString('hex');
+    const ctx: ConnContext = {
+      id,
+      listener: spec.name,
+      policy,
+      config,
+      client: {
+        address,
+        port,
+        hostname: 'unknown',
+        reverseHostname: 'unknown',
+        namesTempfail: false,
+      },
+      log: log.child({ session: id }),
+      sessionEffects: [],
+      heloEffects: [],
+      tx: null,
+      bareNewline: null,
+      disconnectAfterReply: false,
+      anvilHeld: false,
+      errors: 0,
+      junk: 0,
+      counts: new Map(),
+      current: null,
+      connectedAt: Date.now(),
+    };
+    registry.set(id, ctx);
+
+    const handOver = (sock: Socket): void => {
+      pending.delete(socket);
+      if (sock.destroyed) {
+        registry.delete(id);
+        return;
+      }
+      smtp.options.socketTimeout = policy.smtpd_timeout * 1000;
+      smtp.connect(sock, { id, remoteAddress: address, remotePort: port });
+      const conn = [...smtp.connections].find((c) => c.id === id);
+      if (!conn) {
+        registry.delete(id);
+        return;
+      }
+      const guard = guardConnection(ctx, conn, { myhostname: deps.myhostname });
+      watchers.watch.set(id, guard.watch);
+      guard.watch(sock);
+      wrapHelo(deps, ctx, conn);
+      wrapData(deps, ctx, conn);
+    };
+
+    if (spec.name === 'submissions') {
+      smtp._upgrade(socket, (err, tlsSocket) => {
+        if (err || !tlsSocket) {
+          log.info(`SSL_accept error from [${address}]: ${err?.message ?? 'handshake failed'}`);
+          registry.delete(id);
+          socket.destroy();
+          return;
+        }
+        handOver(tlsSocket);
+      });
+    } else {
+      handOver(socket);
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(spec.port, spec.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (err) => log.error({ err }, 'error: listener'));
+  return { name: spec.name, server, smtp, pending };
+}

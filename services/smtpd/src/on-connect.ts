@@ -1,0 +1,69 @@
+// Connect stage: client names (forward-confirmed or "unknown"), anvil's
+// per-IP connection count and rate limits (421 4.7.0), then
+// smtpd_client_restrictions through the engine. Runs before the greeting.
+import type { SMTPServerSession } from 'smtp-server';
+import { anvilVerdict, type Anvil } from './anvil.ts';
+import { applyCommandVisibility } from './on-auth.ts';
+import type { SmtpdDeps } from './smtpd-deps.ts';
+import { reply, SmtpReplyError } from './smtp-reply.ts';
+import { clientName, sessionFacts, type ConnContext, type Registry } from './session-state.ts';
+import { logReject, logWarnings, verdictReply } from './verdicts.ts';
+
+export function createOnConnect(deps: SmtpdDeps, registry: Registry, anvil: Anvil) {
+  async function connect(ctx: ConnContext, session: SMTPServerSession): Promise<void> {
+    try {
+      const names = await deps.resolver.clientNames(ctx.client.address);
+      ctx.client.hostname = names.hostname || 'unknown';
+      ctx.client.reverseHostname = names.reverseHostname || 'unknown';
+      ctx.client.namesTempfail = names.tempfail;
+    } catch (err) {
+      ctx.log.warn({ err }, `warning: hostname lookup for ${ctx.client.address} failed`);
+      ctx.client.namesTempfail = true;
+    }
+    ctx.log.info(
+      { event: 'connect', client: ctx.client.address },
+      `connect from ${clientName(ctx)}`,
+    );
+
+    const counts = await anvil.connect(ctx.client.address);
+    ctx.anvilHeld = true;
+    const over = anvilVerdict(counts, ctx.policy, ctx.client.address);
+    if (over) {
+      ctx.log.warn(
+        { event: 'anvil', count: counts.count, rate: counts.rate },
+        `warning: ${over.text.replace(/^Error: /, '')} for service ${ctx.listener}`,
+      );
+      throw reply(over.code, over.enhanced, `${deps.myhostname} ${over.text}`);
+    }
+
+    const verdict = await deps.engine.onConnect({
+      facts: sessionFacts(ctx, session),
+      policy: ctx.policy,
+      config: ctx.config,
+    });
+    if (verdict.action === 'reject') {
+      const err = verdictReply(verdict);
+      logReject(ctx, session, 'CONNECT', err);
+      throw err;
+    }
+    logWarnings(ctx, 'CONNECT', verdict.effects);
+    ctx.sessionEffects.push(...verdict.effects);
+    applyCommandVisibility(ctx, session);
+  }
+
+  return function onConnect(
+    session: SMTPServerSession,
+    callback: (err?: Error | null) => void,
+  ): void {
+    const ctx = registry.get(session.id);
+    if (!ctx) return callback(reply(421, '4.3.0', `${deps.myhostname} Error: internal error`));
+    connect(ctx, session).then(
+      () => callback(),
+      (err: unknown) => {
+        if (err instanceof SmtpReplyError) return callback(err);
+        ctx.log.error({ err }, `error: connect stage for ${clientName(ctx)} failed`);
+        callback(reply(421, '4.3.0', `${deps.myhostname} Error: temporary failure`));
+      },
+    );
+  };
+}
