@@ -130,3 +130,36 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     }
   });
 }
+
+test('postfleet start refuses an invalid configuration directory, naming file and field', async () => {
+  const data = await makeTempDir('cli-data-');
+  const conf = await makeTempDir('cli-conf-');
+  try {
+    await writeFile(join(conf.path, 'domain.yaml'), domainYaml.replace('virtual', 'bogus'));
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const k of ['NATS_URL', 'DATABASE_URL', 'S3_ENDPOINT']) delete env[k];
+    Object.assign(env, {
+      POSTFLEET_DATA_DIR: data.path,
+      POSTFLEET_CONFIG_DIR: conf.path,
+      POSTFLEET_HTTP_ADDR: `127.0.0.1:${await freePort()}`,
+      POSTFLEET_LOG_LEVEL: 'silent',
+    });
+    const child = spawn(node, [cli, 'start'], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const code = await withinMs(
+      new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c))),
+      30_000,
+      'exit',
+    );
+    assert.equal(code, 1);
+    assert.match(stderr, /domain\.yaml: MailDomain\/example-test: spec\.class/);
+  } finally {
+    await data.remove();
+    await conf.remove();
+  }
+});

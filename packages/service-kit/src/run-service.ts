@@ -48,7 +48,7 @@ export interface RunServiceOptions {
   log?: Logger;
   /** Install SIGTERM/SIGINT handlers that stop and exit the process (default true). */
   handleSignals?: boolean;
-  /** How long to wait for a published configuration before using the defaults (5 s embedded, 30 s cluster). */
+  /** How long to wait for a published configuration before using the defaults (1 s embedded, 30 s cluster). */
   configWaitMs?: number;
 }
 
@@ -140,7 +140,7 @@ export async function runService(
       }
     }
     const config = await watchConfig(ports.bus, {
-      waitMs: opts.configWaitMs ?? (embedded ? 5_000 : 30_000),
+      waitMs: opts.configWaitMs ?? (embedded ? 1_000 : 30_000),
       log,
     });
     cleanups.push({ what: 'config watch', run: () => config.stop() });
