@@ -4,7 +4,12 @@
 // The DNS rules are in restrictions-dns.test.ts (real DNS server from the harness).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { policyDefaults, type EffectivePolicy, type RuntimeConfig } from '@postfleet/config';
+import {
+  compileResources,
+  policyDefaults,
+  type EffectivePolicy,
+  type RuntimeConfig,
+} from '@postfleet/config';
 import { createResolver } from '@postfleet/dns';
 import { startDnsServer, type DnsServerHandle } from '@postfleet/harness';
 import { createRestrictionEngine } from '../src/restrictions/index.ts';
@@ -733,5 +738,51 @@ describe('HELO syntax rules', () => {
       '<localhost>: Helo command rejected: need fully-qualified hostname',
     );
     assertAccept(await rcpt(config, { helo: 'mail.sender.test' }));
+  });
+});
+
+describe('out of the box', () => {
+  it('the compiled default configuration of one hosted domain is not an open relay', async () => {
+    const compiled = compileResources([
+      {
+        source: 'test',
+        resource: {
+          apiVersion: 'postfleet.io/v1alpha1',
+          kind: 'MailDomain',
+          metadata: { name: 'example-test' },
+          spec: { domain: 'example.test', class: 'virtual' },
+        },
+      },
+      {
+        source: 'test',
+        resource: {
+          apiVersion: 'postfleet.io/v1alpha1',
+          kind: 'MailUser',
+          metadata: { name: 'bob' },
+          spec: { address: 'bob@example.test' },
+        },
+      },
+    ]);
+    assert.ok('config' in compiled, JSON.stringify(compiled));
+    const config = compiled.config;
+    for (const listener of ['smtp', 'submission', 'submissions'] as const) {
+      const v = await engine.onRcptTo({
+        facts: facts({
+          listener,
+          recipient: 'victim@foreign.test',
+          client: { address: '203.0.113.9' },
+        }),
+        policy: config.policies[listener],
+        config,
+      });
+      assertReject(v, 554, '5.7.1');
+    }
+    assertAccept(await rcpt(config));
+    assertReject(
+      await rcpt(config, { recipient: 'victim%foreign.test@example.test' }),
+      554,
+      '5.7.1',
+      /Relay access denied/,
+    );
   });
 });

@@ -1,6 +1,8 @@
 // Splits one restriction-list entry ("check_client_access AccessMap/blocklist")
-// into its rule name and arguments. Deliberately lenient: validation is the
-// config compiler's job; the evaluator answers 451 4.3.5 for what it cannot run.
+// into its rule name and arguments: @postfleet/config's parseRestriction (the
+// compiler's vocabulary) first; names only access-map results may carry
+// (defer_if_permit, ...) fall back to a plain split. Unknown names become 451 4.3.5.
+import { parseRestriction } from '@postfleet/config';
 
 export interface ParsedRule {
   /** Lower-cased rule name, e.g. "reject_rbl_client". */
@@ -9,9 +11,14 @@ export interface ParsedRule {
 }
 
 export function parseRule(rule: string): ParsedRule {
-  const words = rule
-    .trim()
-    .split(/[\s,]+/)
-    .filter((w) => w.length > 0);
-  return { name: (words[0] ?? '').toLowerCase(), args: words.slice(1) };
+  try {
+    const r = parseRestriction(rule);
+    return { name: r.name, args: [...r.args] };
+  } catch {
+    const words = rule
+      .trim()
+      .split(/[\s,]+/)
+      .filter((w) => w.length > 0);
+    return { name: (words[0] ?? '').toLowerCase(), args: words.slice(1) };
+  }
 }
