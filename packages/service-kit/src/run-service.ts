@@ -123,9 +123,11 @@ export async function runService(
     for (const role of roles) health.register(role.name);
 
     const dataDir = opts.dataDir ?? dataDirFrom(env);
+    const portsAt = performance.now();
     const ports = await openPorts({ env, dataDir });
     cleanups.push({ what: 'ports', run: () => ports.close() });
-    log.info({ kinds: ports.kinds, dataDir: ports.dataDir }, 'ports open');
+    const ms = Math.round(performance.now() - portsAt);
+    log.info({ kinds: ports.kinds, dataDir: ports.dataDir, ms }, 'ports open');
 
     // Embedded mode has no operator: the same compiler reads YAML from a directory.
     const explicitDir = opts.configDir ?? env.POSTFLEET_CONFIG_DIR;
