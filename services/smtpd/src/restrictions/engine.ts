@@ -38,6 +38,7 @@ export function createRestrictionEngine(opts: RestrictionEngineOptions): Restric
     sleep: opts.sleep ?? ((ms) => delay(ms)),
   };
   const p = (input: StageInput) => input.policy;
+  const warnedUnguarded = new WeakSet<object>();
   const clientScope = (i: StageInput): Scope => [
     { stage: 'client', rules: p(i).smtpd_client_restrictions },
   ];
@@ -50,10 +51,13 @@ export function createRestrictionEngine(opts: RestrictionEngineOptions): Restric
   const rcptScope = (i: StageInput): Scope => {
     const steps: Scope = [];
     if (!hasRelayGuard(p(i))) {
-      deps.log.warn(
-        { policy: p(i).source },
-        'neither smtpd_relay_restrictions nor smtpd_recipient_restrictions has reject_unauth_destination, defer_unauth_destination, reject or defer: refusing relay for everyone',
-      );
+      if (!warnedUnguarded.has(p(i))) {
+        warnedUnguarded.add(p(i));
+        deps.log.warn(
+          { policy: p(i).source },
+          'neither smtpd_relay_restrictions nor smtpd_recipient_restrictions has reject_unauth_destination, defer_unauth_destination, reject or defer: refusing relay for everyone',
+        );
+      }
       steps.push({ stage: 'relay', check: (s) => unauthDestination(s, 554) });
     }
     steps.push({ stage: 'relay', rules: p(i).smtpd_relay_restrictions });
