@@ -485,6 +485,46 @@ describe('bus durability [nats-server]', () => {
   });
 });
 
+describe('bus outage [nats-server]', () => {
+  test('a running consumer and publisher carry on after a nats-server restart [nats-server]', async () => {
+    const server = await startNats();
+    try {
+      const bus = await createNatsBus(server.url);
+      await bus.ensureStream({ name: 'OUTAGE', subjects: ['outage.>'] });
+      const got: string[] = [];
+      const sub = await bus.consume({ stream: 'OUTAGE', name: 'c' }, async (m) => {
+        got.push(dec(m.data));
+        await m.ack();
+      });
+      await bus.publish('outage.1', enc('before'));
+      await waitFor('before', () => got.length >= 1);
+      await server.stop();
+      await assert.rejects(
+        bus.publish('outage.2', enc('during')),
+        'no PubAck while the server is down',
+      );
+      await server.start();
+      // The client reconnects by itself; a publish succeeds again within seconds.
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        try {
+          await bus.publish('outage.3', enc('after'), { msgId: 'after' });
+          break;
+        } catch (err) {
+          if (Date.now() > deadline) throw err;
+          await sleep(200);
+        }
+      }
+      await waitFor('after', () => got.includes('after'), 20_000);
+      await sub.stop();
+      await bus.close();
+      assert.equal(got.filter((g) => g === 'after').length, 1);
+    } finally {
+      await server.destroy();
+    }
+  });
+});
+
 describe('bus durability [embedded pglite]', () => {
   test('acked stays acked, unacked is redelivered, KV and dedupe survive close and reopen [embedded pglite]', async () => {
     const dir = await makeTempDir('postfleet-bus-reopen-');
