@@ -40,11 +40,11 @@ export function parseYamlDocuments(
   return { docs, errors };
 }
 
-/** Reads and compiles every YAML file of dir (not recursive, in name order). */
+/** Reads and compiles every YAML file of dir (not recursive, not hidden, in name order). */
 export async function loadDirectory(dir: string): Promise<CompileResult> {
   let names: string[];
   try {
-    names = (await readdir(dir)).filter((n) => YAML_FILE.test(n)).sort();
+    names = (await readdir(dir)).filter((n) => YAML_FILE.test(n) && !n.startsWith('.')).sort();
   } catch (err) {
     const message = `cannot read config directory: ${(err as Error).message}`;
     return { errors: [{ source: dir, kind: '', name: '', field: '', message }] };
@@ -122,9 +122,9 @@ export async function watchDirectory(
   await reload();
   let watcher: FSWatcher | undefined;
   try {
-    watcher = watch(dir, (_event, file) => {
-      if (!file || YAML_FILE.test(file)) schedule();
-    });
+    // Any event reloads: a Kubernetes ConfigMap volume swaps a "..data" symlink rather
+    // than touching the *.yaml names, and an unchanged result is not reported again.
+    watcher = watch(dir, schedule);
     watcher.on('error', (err) =>
       onError([
         { source: dir, kind: '', name: '', field: '', message: `watch failed: ${err.message}` },

@@ -2,7 +2,7 @@
 // and a malformed file reported by name while the previous config stays in force.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeTempDir } from '@postfleet/harness';
 import {
@@ -150,6 +150,28 @@ test('watchDirectory reloads on change and keeps the previous config on a malfor
     await rm(join(tmp.path, 'more.yaml'));
     const third = await configs.next();
     assert.equal(third.version, first.version, 'back to the first content, same version');
+  } finally {
+    w.stop();
+    await tmp.remove();
+  }
+});
+
+test('a Kubernetes ConfigMap-style update (atomic "..data" symlink swap) is picked up', async () => {
+  const tmp = await makeTempDir();
+  const configs = nextOf<RuntimeConfig>(10_000);
+  const dir = tmp.path;
+  await mkdir(join(dir, '..v1'));
+  await writeFile(join(dir, '..v1', 'domains.yaml'), DOMAIN('a', 'a.test'));
+  await symlink('..v1', join(dir, '..data'));
+  await symlink(join('..data', 'domains.yaml'), join(dir, 'domains.yaml'));
+  const w = await watchDirectory(dir, configs.push, () => undefined, { debounceMs: 50 });
+  try {
+    assert.deepEqual(Object.keys((await configs.next()).domains), ['a.test']);
+    await mkdir(join(dir, '..v2'));
+    await writeFile(join(dir, '..v2', 'domains.yaml'), DOMAIN('b', 'b.test'));
+    await symlink('..v2', join(dir, '..data_tmp'));
+    await rename(join(dir, '..data_tmp'), join(dir, '..data'));
+    assert.deepEqual(Object.keys((await configs.next()).domains), ['b.test']);
   } finally {
     w.stop();
     await tmp.remove();
