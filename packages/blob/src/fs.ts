@@ -5,22 +5,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
+import { checkKey } from './key.ts';
 import { BlobNotFoundError, type BlobStat, type BlobStore, type ByteRange } from './types.ts';
 
+/** Temp files live here; checkKey() keeps keys out of it. */
 const TMP = '.tmp';
-
-/** Reject keys that could leave the store's directory or collide with its temp area. */
-export function checkKey(key: string): void {
-  const segments = key.split('/');
-  const bad =
-    key.length === 0 ||
-    key.startsWith('/') ||
-    key.includes('\\') ||
-    key.includes('\0') ||
-    segments[0] === TMP ||
-    segments.some((s) => s === '' || s === '.' || s === '..');
-  if (bad) throw new Error(`invalid blob key: ${JSON.stringify(key)}`);
-}
 
 function isNotFound(err: unknown): boolean {
   return (err as NodeJS.ErrnoException).code === 'ENOENT';

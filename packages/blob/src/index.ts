@@ -1,5 +1,6 @@
 // Public surface of the blob port: the interface, both adapters and the factory.
 export * from './types.ts';
+export { checkKey } from './key.ts';
 export { createFsBlobStore } from './fs.ts';
 export { createS3BlobStore, type S3BlobOptions } from './s3.ts';
 export { blobKind, createBlobStore, type BlobSelection } from './factory.ts';

@@ -3,6 +3,7 @@
 // one part in memory at a time; small ones go up in a single PUT.
 import { Client } from 'minio';
 import { Transform, pipeline, type Readable } from 'node:stream';
+import { checkKey } from './key.ts';
 import { BlobNotFoundError, type BlobStat, type BlobStore, type ByteRange } from './types.ts';
 
 export interface S3BlobOptions {
@@ -25,11 +26,14 @@ function isNotFound(err: unknown): boolean {
   return code === 'NotFound' || code === 'NoSuchKey';
 }
 
+type PartReader = ReturnType<typeof partReader>;
+
 /** Reads a stream in parts of exactly `size` bytes (the last may be shorter). */
 function partReader(body: Readable, size: number) {
   const it = (body as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
   let leftover: Buffer | null = null;
   let done = false;
+  let pending: Buffer | null = null;
   const pull = async (): Promise<boolean> => {
     if (leftover) return true;
     if (done) return false;
@@ -51,6 +55,11 @@ function partReader(body: Readable, size: number) {
      * costs twice its size in memory.
      */
     async read(): Promise<Buffer> {
+      if (pending) {
+        const part = pending;
+        pending = null;
+        return part;
+      }
       const chunks: Buffer[] = [];
       let whole: Buffer | null = null;
       let n = 0;
@@ -69,6 +78,10 @@ function partReader(body: Readable, size: number) {
       }
       if (whole) return n < size ? whole.subarray(0, n) : whole;
       return Buffer.concat(chunks, n);
+    },
+    /** Give a part back: the next read() returns it. */
+    unread(part: Buffer): void {
+      pending = part;
     },
     /** True when nothing is left to read. */
     async atEnd(): Promise<boolean> {
@@ -122,30 +135,24 @@ export async function createS3BlobStore(opts: S3BlobOptions): Promise<BlobStore>
     }
   }
 
-  const multipart = async (
-    key: string,
-    reader: ReturnType<typeof partReader>,
-    first: Buffer,
-  ): Promise<BlobStat> => {
+  /** Upload every part the reader yields; abort the upload if anything fails. */
+  const multipart = async (key: string, reader: PartReader): Promise<BlobStat> => {
     const uploadID = await client.initiateNewMultipartUpload(bucket, key, {});
     const etags: { part: number; etag: string }[] = [];
     let size = 0;
     try {
-      let part: Buffer = first;
-      for (let partNumber = 1; part.length > 0; partNumber++) {
-        const r = await client.uploadPart(
-          {
-            bucketName: bucket,
-            objectName: key,
-            uploadID,
-            partNumber,
-            headers: { 'Content-Length': part.length },
-          },
+      for (let partNumber = 1; ; partNumber++) {
+        // Held in a variable cleared after the upload, so only one part is alive.
+        let part: Buffer | null = await reader.read();
+        if (part.length === 0) break;
+        const headers = { 'Content-Length': part.length };
+        size += part.length;
+        const upload = client.uploadPart(
+          { bucketName: bucket, objectName: key, uploadID, partNumber, headers },
           part,
         );
-        etags.push({ part: partNumber, etag: r.etag });
-        size += part.length;
-        part = await reader.read();
+        part = null;
+        etags.push({ part: partNumber, etag: (await upload).etag });
       }
       await client.completeMultipartUpload(bucket, key, uploadID, etags);
       return { size };
@@ -156,6 +163,7 @@ export async function createS3BlobStore(opts: S3BlobOptions): Promise<BlobStore>
   };
 
   const put = async (key: string, body: Readable | Uint8Array): Promise<BlobStat> => {
+    checkKey(key);
     if (body instanceof Uint8Array) {
       const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
       await client.putObject(bucket, key, buf, buf.length);
@@ -163,12 +171,14 @@ export async function createS3BlobStore(opts: S3BlobOptions): Promise<BlobStore>
     }
     const reader = partReader(body, partSize);
     try {
-      const first = await reader.read();
+      let first: Buffer | null = await reader.read();
       if (await reader.atEnd()) {
         await client.putObject(bucket, key, first, first.length);
         return { size: first.length };
       }
-      return await multipart(key, reader, first);
+      reader.unread(first);
+      first = null;
+      return await multipart(key, reader);
     } catch (err) {
       await reader.cancel().catch(() => {});
       throw err;
@@ -176,6 +186,7 @@ export async function createS3BlobStore(opts: S3BlobOptions): Promise<BlobStore>
   };
 
   const get = async (key: string, range?: ByteRange): Promise<Readable> => {
+    checkKey(key);
     try {
       if (!range) return await client.getObject(bucket, key);
       // minio reads length 0 as "to the end"; a zero-length range cannot be asked for.
@@ -189,6 +200,7 @@ export async function createS3BlobStore(opts: S3BlobOptions): Promise<BlobStore>
   };
 
   const stat = async (key: string): Promise<BlobStat | null> => {
+    checkKey(key);
     try {
       const s = await client.statObject(bucket, key);
       return { size: s.size };
@@ -211,6 +223,7 @@ export async function createS3BlobStore(opts: S3BlobOptions): Promise<BlobStore>
     stat,
     exists: async (key) => (await stat(key)) !== null,
     delete: async (key) => {
+      checkKey(key);
       try {
         await client.removeObject(bucket, key);
       } catch (err) {

@@ -99,7 +99,7 @@ async function peakGrowth(fn: () => Promise<void>): Promise<Growth> {
     peak.live = Math.max(peak.live, live());
     peak.rss = Math.max(peak.rss, process.memoryUsage().rss);
   };
-  const timer = setInterval(sample, 20);
+  const timer = setInterval(sample, 50);
   try {
     await fn();
   } finally {
@@ -219,13 +219,14 @@ for (const adapter of adapters) {
       assert.equal(back.digest('hex'), src.digest());
       const report = `put grew live memory by ${mib(putGrowth.live)} (rss ${mib(putGrowth.rss)}), get by ${mib(getGrowth.live)} (rss ${mib(getGrowth.rss)})`;
       console.log(`[${adapter.name}] 50 MiB: ${report}`);
-      assert.ok(putGrowth.live < 30 * MiB && getGrowth.live < 30 * MiB, report);
+      // Buffering the body would cost at least its 50 MiB; parts are 8 MiB.
+      assert.ok(putGrowth.live < 40 * MiB && getGrowth.live < 40 * MiB, report);
     });
 
-    test(`[${adapter.name}] keys that escape the store are refused`, async () => {
-      if (adapter.name !== 'filesystem') return;
-      for (const k of ['../x', '/abs', 'a/../../b', 'a//b', '']) {
+    test(`[${adapter.name}] keys that could escape a directory are refused`, async () => {
+      for (const k of ['../x', '/abs', 'a/../../b', 'a//b', 'a/./b', '', '.tmp/x', 'a\\b']) {
         await assert.rejects(store.put(k, Buffer.from('x')), /invalid blob key/);
+        await assert.rejects(store.get(k), /invalid blob key/);
       }
     });
   });

@@ -10,12 +10,17 @@ export async function applyMigrations(
   component: string,
   migrations: Migration[],
 ): Promise<void> {
-  await sql.exec(`CREATE TABLE IF NOT EXISTS postfleet_migrations (
-    component text NOT NULL,
-    id integer NOT NULL,
-    name text NOT NULL,
-    applied_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (component, id))`);
+  // Under the lock too: concurrent CREATE TABLE IF NOT EXISTS races in PostgreSQL
+  // (duplicate key in pg_type) on an empty database.
+  await sql.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
+    await tx.exec(`CREATE TABLE IF NOT EXISTS postfleet_migrations (
+      component text NOT NULL,
+      id integer NOT NULL,
+      name text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (component, id))`);
+  });
   const ordered = [...migrations].sort((a, b) => a.id - b.id);
   for (const m of ordered) {
     await sql.transaction(async (tx) => {

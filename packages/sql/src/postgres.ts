@@ -3,8 +3,34 @@ import pg from 'pg';
 import type { Migration, Sql, SqlQueryable, SqlResult, SqlValue } from './types.ts';
 import { applyMigrations } from './migrate.ts';
 
+const INT8 = 20;
+const INT8_ARRAY = 1016;
+
+/** int8 comes back as a number when that is exact, else as a bigint: what PGlite does. */
+function parseInt8(text: string): number | bigint {
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : BigInt(text);
+}
+
+type TextParser = (text: string) => unknown;
+const defaultParser = pg.types.getTypeParser as (oid: number, format?: string) => TextParser;
+
+const parseInt8Array = (text: string): unknown => {
+  const items = defaultParser(INT8_ARRAY)(text) as (string | null)[];
+  return items.map((v) => (v === null ? null : parseInt8(v)));
+};
+
+// Per pool, not pg.types.setTypeParser, so nothing else in the process changes.
+const types = {
+  getTypeParser: (oid: number, format?: string): TextParser => {
+    if (oid === INT8 && format !== 'binary') return parseInt8;
+    if (oid === INT8_ARRAY && format !== 'binary') return parseInt8Array;
+    return defaultParser(oid, format);
+  },
+} as pg.CustomTypesConfig;
+
 export function createPostgresSql(connectionString: string, poolSize = 10): Sql {
-  const pool = new pg.Pool({ connectionString, max: poolSize });
+  const pool = new pg.Pool({ connectionString, max: poolSize, types });
   // An idle client that loses its connection must not crash the process.
   pool.on('error', () => {});
 
