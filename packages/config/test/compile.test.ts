@@ -260,3 +260,29 @@ test('access map entries: cidr patterns, regexp patterns and actions are validat
     ],
   );
 });
+
+test('resources read from the Kubernetes API (server metadata, status) compile; source is "k8s"', () => {
+  const fromApi = {
+    apiVersion: 'postfleet.io/v1alpha1',
+    kind: 'MailDomain',
+    metadata: {
+      name: 'example-test',
+      namespace: 'mail',
+      uid: '5b0c5e0e-0000-4000-8000-000000000000',
+      resourceVersion: '12345',
+      generation: 3,
+      creationTimestamp: '2026-01-01T00:00:00Z',
+      managedFields: [{ manager: 'kubectl' }],
+    },
+    spec: { domain: 'example.test', class: 'virtual' },
+    status: { observedGeneration: 2, conditions: [{ type: 'Ready', status: 'True' }] },
+  };
+  ok(compileResources([{ source: 'k8s', resource: fromApi }]));
+  const bad = {
+    ...fromApi,
+    spec: { domain: 'example.test', class: 'relay', relayHost: 'mx.test', dkim: { selector: 's' } },
+  };
+  assert.deepEqual(messages(compileResources([{ source: 'k8s', resource: bad }])), [
+    'k8s: MailDomain/example-test: spec.dkim.privateKeySecretRef: Invalid input: expected object, received undefined',
+  ]);
+});

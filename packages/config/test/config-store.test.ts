@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createBus, type Bus } from '@postfleet/bus';
+import { createEmbeddedBus, type Bus } from '@postfleet/bus';
 import { createPgliteSql, type Sql } from '@postfleet/sql';
 import { makeTempDir } from '@postfleet/harness';
 import {
@@ -25,7 +25,7 @@ import { domain } from './fixtures.ts';
 let shared: { sql: Sql; bus: Bus } | null = null;
 before(async () => {
   const sql = await createPgliteSql();
-  shared = { sql, bus: await createBus({ env: {}, sql }) };
+  shared = { sql, bus: await createEmbeddedBus(sql) };
 });
 after(async () => {
   await shared?.bus.close();
