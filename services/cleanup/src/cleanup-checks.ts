@@ -40,7 +40,7 @@ export function compileChecks(
 ): CheckTable {
   if (!entries || entries.length === 0) return EMPTY;
   const rules: Rule[] = entries.map((e) => ({
-    re: parseRegexpPattern(e.pattern),
+    re: parseRegexpPattern(posixDot(e.pattern)),
     action: e.action,
     source: `${e.pattern} ${e.action}`,
   }));
@@ -54,6 +54,16 @@ export function compileChecks(
       return null;
     },
   };
+}
+
+/**
+ * regexp_table(5) is POSIX: "." matches the newline of a folded header. JavaScript needs the
+ * s flag for that, so it is added unless the pattern already toggles it.
+ */
+function posixDot(pattern: string): string {
+  const m = /^([\s\S]*[^A-Za-z])([A-Za-z]*)\s*$/.exec(pattern.trim());
+  if (!m || (m[2] ?? '').includes('s')) return pattern;
+  return `${m[1]}${m[2]}s`;
 }
 
 /** "REJECT some text" → { kind: 'REJECT', text: 'some text' }; unknown actions are DUNNO, as Postfix warns and ignores. */

@@ -58,7 +58,7 @@ export function checkHeaders(
   const out: HeaderLine[] = [];
   for (const h of lines) {
     const table = isMimeHeader(h.key) ? mimeChecks : checks;
-    const text = toText(h.line);
+    const text = toText(h.line).replace(/\r\n/g, '\n');
     const hit = table.match(text);
     if (!hit) {
       out.push(h);
@@ -160,7 +160,8 @@ export function formatDate(d: Date): string {
  *           (using TLSv1.3 with cipher ...)
  *           by myhostname (Postfleet) with ESMTPS id QID
  *           for <rcpt>; date
- * "for" only when the message has exactly one recipient; pickup mail has no "from" part.
+ * "for" only when the message has exactly one recipient (else the date gets its own line);
+ * pickup mail has no "from" part.
  */
 export function receivedHeader(req: CleanupRequest, myhostname: string, now: Date): string {
   const c = req.client;
@@ -174,8 +175,12 @@ export function receivedHeader(req: CleanupRequest, myhostname: string, now: Dat
     parts.push(`by ${myhostname} (Postfleet) with ${c.protocol} id ${req.queueId}`);
   }
   const only = req.recipients.length === 1 ? req.recipients[0] : undefined;
-  if (only) parts.push(`for <${only.address}>; ${formatDate(now)}`);
-  else parts[parts.length - 1] += `; ${formatDate(now)}`;
+  if (only) {
+    parts.push(`for <${only.address}>; ${formatDate(now)}`);
+  } else {
+    parts[parts.length - 1] += ';';
+    parts.push(formatDate(now));
+  }
   return parts.join('\r\n\t');
 }
 
