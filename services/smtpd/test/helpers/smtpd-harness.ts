@@ -44,6 +44,8 @@ export interface Harness {
   setPolicy(listener: ListenerName, over: Partial<EffectivePolicy>): void;
   logs: string[];
   blobKeys(prefix?: string): Promise<string[]>;
+  /** Stop the cleanup responder (requests then find no responder). */
+  stopCleanup(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -132,6 +134,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       const keys: string[] = [];
       for await (const k of blob.list(prefix)) keys.push(k);
       return keys;
+    },
+    async stopCleanup() {
+      await sub.stop();
     },
     async stop() {
       await service.stop();
