@@ -318,13 +318,14 @@ function effectivePolicy(
   all: Located<'MailPolicy'> | undefined,
   own: Located<'MailPolicy'> | undefined,
 ): EffectivePolicy {
-  return {
+  // Cloned: the defaults' arrays must never be shared with (and mutated through) a config.
+  return structuredClone({
     ...policyDefaults,
     ...policyFields(all?.resource.spec),
     ...listenerDefaults[listener],
     ...policyFields(own?.resource.spec),
     source: own?.resource.metadata.name ?? all?.resource.metadata.name ?? '(default)',
-  };
+  });
 }
 
 /** True when the list reaches a relay guard before any bare permit. */
