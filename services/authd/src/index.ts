@@ -1,2 +1,6 @@
 // @postfleet/authd: the authd role, for `postfleet start` and tests.
 export { authdRole } from './role.ts';
+export { createAuthClient, type Authenticate } from './auth-client.ts';
+export { AUTH_SUBJECT, type AuthReply, type AuthRequest } from './auth-protocol.ts';
+export { hashPassword, verifyPassword } from './password.ts';
+export { openUserDirectory, type UserDirectory, type DirectoryUser } from './user-directory.ts';

@@ -1,16 +1,15 @@
-// The authd role: SASL authentication (Dovecot auth, anvil penalties).
-// Shell for now: it starts, logs, and stops cleanly; the work lands in files
-// named for what they do beside this one.
+// The authd role: SASL credential checks on the bus (Dovecot auth) against the
+// user directory, with failed-login penalties shared across replicas.
 import type { RoleDefinition } from '@postfleet/service-kit';
+import { openUserDirectory } from './user-directory.ts';
+import { startAuthdService } from './authd-service.ts';
 
 export const authdRole: RoleDefinition = {
   name: 'authd',
   async start(ctx) {
-    ctx.log.info('started');
-    return {
-      async stop() {
-        ctx.log.info('stopped');
-      },
-    };
+    const directory = await openUserDirectory(ctx.ports.sql, () => ctx.config.current());
+    const service = await startAuthdService({ bus: ctx.ports.bus, directory, log: ctx.log });
+    ctx.log.info('authd answering credential checks');
+    return { stop: () => service.stop() };
   },
 };
