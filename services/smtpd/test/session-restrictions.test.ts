@@ -4,11 +4,17 @@
 // (strict_rfc821_envelopes) and smtpd_helo_required are enforced by smtpd.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import type { Verdict } from '../src/restrictions/types.ts';
 import { RawClient } from './helpers/raw-client.ts';
 import { startHarness, type Harness } from './helpers/smtpd-harness.ts';
 
-const reject = (code: number, enhanced: string, text: string) =>
-  ({ action: 'reject', code, enhanced, text, effects: [] }) as const;
+const reject = (code: number, enhanced: string, text: string): Verdict => ({
+  action: 'reject',
+  code,
+  enhanced,
+  text,
+  effects: [],
+});
 
 async function greeted(h: Harness): Promise<RawClient> {
   const c = await RawClient.connect(h.port('smtp'));
