@@ -1,0 +1,392 @@
+// The cleanup service on the real embedded bus and filesystem blob store:
+// the queue record on the QUEUE stream, REJECT / DISCARD leaving nothing,
+// tempfail when the blob store fails, bounded memory for a 50 MiB message,
+// and local submission with sendmail -t.
+import assert from 'node:assert/strict';
+import { writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { after, before, test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { Subscription } from '@postfleet/bus';
+import {
+  CLEANUP_SUBJECT,
+  decodeCleanupReply,
+  decodeQueueRecord,
+  encodeJson,
+  newQueueId,
+  type CleanupReply,
+  type CleanupRequest,
+  type QueueRecord,
+} from '@postfleet/queue-record';
+import { createFsBlobStore } from '@postfleet/blob';
+import { queueBlobKey, startCleanupService } from '../src/cleanup-service.ts';
+import { submitMessage } from '../src/sendmail.ts';
+import { captureLog, makeConfig, readAll, startBackends, type Backends } from './fixtures.ts';
+
+const config = makeConfig({
+  users: ['alice@example.test', 'bob@example.test'],
+  addressMaps: {
+    v: {
+      kind: 'virtual',
+      type: 'hash',
+      entries: [
+        { pattern: 'team@example.test', result: ['alice@example.test', 'bob@example.test'] },
+      ],
+    },
+  },
+  policy: {
+    header_checks: [
+      { pattern: '/^Subject: reject me/', action: 'REJECT Not wanted here' },
+      { pattern: '/^Subject: drop me/', action: 'DISCARD' },
+    ],
+  },
+});
+
+let b: Backends;
+let service: { stop(): Promise<void> };
+let consumer: Subscription;
+const records = new Map<string, QueueRecord>();
+
+before(async () => {
+  b = await startBackends();
+  service = await startCleanupService({
+    bus: b.bus,
+    blob: b.blob,
+    config: () => config,
+    log: captureLog().log,
+    myhostname: 'mx.example.test',
+  });
+  consumer = await b.bus.consume(
+    { stream: 'QUEUE', name: 'test-qmgr', filterSubject: 'queue.incoming.>' },
+    async (m) => {
+      const r = decodeQueueRecord(m.data);
+      records.set(r.queueId, r);
+      await m.ack();
+    },
+  );
+});
+
+after(async () => {
+  await consumer.stop();
+  await service.stop();
+  await b.close();
+});
+
+async function waitForRecord(queueId: string, ms = 10_000): Promise<QueueRecord> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const r = records.get(queueId);
+    if (r) return r;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  throw new Error(`no queue record for ${queueId} on the stream`);
+}
+
+function message(subject: string, body = 'Hello.\r\n'): Buffer {
+  return Buffer.from(
+    `From: carol@example.net\r\nTo: team@example.test\r\nSubject: ${subject}\r\n\r\n${body}`,
+  );
+}
+
+async function submit(
+  raw: Buffer | Readable,
+  over: Partial<CleanupRequest> = {},
+): Promise<{ req: CleanupRequest; reply: CleanupReply }> {
+  const queueId = newQueueId();
+  const rawBlobKey = `incoming/${queueId}`;
+  const stat = await b.blob.put(rawBlobKey, raw);
+  const req: CleanupRequest = {
+    queueId,
+    sender: 'carol@example.net',
+    recipients: [
+      { address: 'team@example.test', orcpt: 'rfc822;team@example.test', notify: ['FAILURE'] },
+    ],
+    rawBlobKey,
+    rawSize: stat.size,
+    arrivalTime: new Date().toISOString(),
+    client: {
+      address: '192.0.2.7',
+      hostname: 'mail.example.net',
+      reverseHostname: 'mail.example.net',
+      helo: 'mail.example.net',
+      protocol: 'ESMTP',
+      listener: 'smtp',
+      saslUser: 'carol',
+    },
+    traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    ...over,
+  };
+  const reply = decodeCleanupReply(
+    await b.bus.request(CLEANUP_SUBJECT, encodeJson(req), { timeoutMs: 120_000 }),
+  );
+  return { req, reply };
+}
+
+test('queued: the record on queue.incoming.<id> carries envelope, DSN, client and trace; canonical blob written, raw deleted', async () => {
+  const { req, reply } = await submit(message('hello'));
+  assert.equal(reply.status, 'queued');
+  const r = await waitForRecord(req.queueId);
+  assert.equal(r.sender, 'carol@example.net');
+  assert.deepEqual(r.recipients, [
+    {
+      address: 'alice@example.test',
+      original: 'team@example.test',
+      orcpt: 'rfc822;team@example.test',
+      notify: ['FAILURE'],
+    },
+    {
+      address: 'bob@example.test',
+      original: 'team@example.test',
+      orcpt: 'rfc822;team@example.test',
+      notify: ['FAILURE'],
+    },
+  ]);
+  assert.equal(r.blobKey, queueBlobKey(req.queueId));
+  assert.equal(r.arrivalTime, req.arrivalTime);
+  assert.deepEqual(r.client, req.client);
+  assert.equal(r.traceparent, req.traceparent);
+  assert.equal(r.hold, undefined);
+  const stored = await readAll(await b.blob.get(r.blobKey));
+  assert.equal(r.size, stored.length);
+  assert.equal(reply.status === 'queued' && reply.size, stored.length);
+  assert.match(
+    stored.toString(),
+    /^Received: from mail\.example\.net \(mail\.example\.net \[192\.0\.2\.7\]\)\r\n/,
+  );
+  assert.match(
+    stored.toString(),
+    new RegExp(`\\r\\nMessage-ID: <${req.queueId}@mx\\.example\\.test>\\r\\n`),
+  );
+  assert.equal(await b.blob.exists(req.rawBlobKey), false);
+  const pub = b.published.find((p) => p.subject === `queue.incoming.${req.queueId}`);
+  assert.equal(pub?.opts?.msgId, req.queueId, 'queue id is the dedupe id');
+});
+
+test('hold from smtpd access HOLD is kept in the record', async () => {
+  const { req, reply } = await submit(message('held'), {
+    hold: true,
+    holdReason: 'client 192.0.2.7: held by access map',
+  });
+  assert.equal(reply.status, 'queued');
+  const r = await waitForRecord(req.queueId);
+  assert.equal(r.hold, true);
+  assert.equal(r.reason, 'client 192.0.2.7: held by access map');
+});
+
+test('REJECT: 550 5.7.1 with the rule text, no record, no canonical blob, raw removed', async () => {
+  const before = b.published.length;
+  const { req, reply } = await submit(message('reject me'));
+  assert.deepEqual(reply, {
+    status: 'rejected',
+    code: 550,
+    enhanced: '5.7.1',
+    text: 'Not wanted here',
+  });
+  assert.equal(b.published.length, before);
+  assert.equal(await b.blob.exists(queueBlobKey(req.queueId)), false);
+  assert.equal(await b.blob.exists(req.rawBlobKey), false);
+});
+
+test('DISCARD by header rule and by smtpd access DISCARD: discarded, nothing queued', async () => {
+  const before = b.published.length;
+  const one = await submit(message('drop me'));
+  assert.deepEqual(one.reply, { status: 'discarded', queueId: one.req.queueId });
+  const two = await submit(message('fine'), { discard: true });
+  assert.deepEqual(two.reply, { status: 'discarded', queueId: two.req.queueId });
+  assert.equal(b.published.length, before);
+  assert.equal(await b.blob.exists(queueBlobKey(one.req.queueId)), false);
+  assert.equal(await b.blob.exists(queueBlobKey(two.req.queueId)), false);
+});
+
+test('size limit on the canonical message: 552 5.3.4', async () => {
+  const { req, reply } = await submit(message('big', 'x'.repeat(5000) + '\r\n'), {
+    sizeLimit: 2000,
+  });
+  assert.deepEqual(reply, {
+    status: 'rejected',
+    code: 552,
+    enhanced: '5.3.4',
+    text: 'Message size exceeds fixed limit',
+  });
+  assert.equal(await b.blob.exists(queueBlobKey(req.queueId)), false);
+});
+
+test('tempfail: missing raw blob, and a blob store that cannot write queue/ (451 4.3.0 path), leave no record', async () => {
+  const before = b.published.length;
+  const missing = decodeCleanupReply(
+    await b.bus.request(
+      CLEANUP_SUBJECT,
+      encodeJson({
+        queueId: newQueueId(),
+        sender: '',
+        recipients: [{ address: 'bob@example.test' }],
+        rawBlobKey: 'incoming/absent',
+        rawSize: 1,
+        arrivalTime: new Date().toISOString(),
+        client: {
+          address: '192.0.2.7',
+          hostname: 'unknown',
+          reverseHostname: 'unknown',
+          protocol: 'ESMTP',
+          listener: 'smtp',
+        },
+      }),
+      { timeoutMs: 30_000 },
+    ),
+  );
+  assert.equal(missing.status, 'tempfail');
+
+  // A second cleanup whose blob directory has a plain file where queue/ must be: every canonical put fails.
+  const dir = join(b.blobDir, '..', 'broken');
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'queue'), 'not a directory');
+  const broken = createFsBlobStore(dir);
+  const queueId = newQueueId();
+  await broken.put(`incoming/${queueId}`, message('hello'));
+  const { cleanupMessage } = await import('../src/cleanup-service.ts');
+  const reply = await cleanupMessage(
+    {
+      bus: b.bus,
+      blob: broken,
+      config: () => config,
+      log: captureLog().log,
+      myhostname: 'mx.example.test',
+    },
+    {
+      queueId,
+      sender: 'carol@example.net',
+      recipients: [{ address: 'bob@example.test' }],
+      rawBlobKey: `incoming/${queueId}`,
+      rawSize: 10,
+      arrivalTime: new Date().toISOString(),
+      client: {
+        address: '192.0.2.7',
+        hostname: 'unknown',
+        reverseHostname: 'unknown',
+        protocol: 'ESMTP',
+        listener: 'smtp',
+      },
+    },
+  );
+  assert.equal(reply.status, 'tempfail');
+  assert.equal(b.published.length, before);
+  await broken.close();
+});
+
+test(
+  'a 50 MiB message streams through cleanup with bounded memory',
+  { timeout: 300_000 },
+  async () => {
+    const lines = (50 * 1024 * 1024) / 78;
+    let sent = 0;
+    const line = Buffer.from(`${'QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo'.repeat(3).slice(0, 76)}\r\n`);
+    const header = Buffer.from(
+      'From: carol@example.net\r\nTo: bob@example.test\r\nSubject: large\r\nMIME-Version: 1.0\r\n' +
+        'Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n',
+    );
+    const body = (): Readable =>
+      Readable.from(
+        (function* () {
+          yield header;
+          const batch = Buffer.concat(new Array<Buffer>(840).fill(line)); // 64 KiB
+          while (sent < lines) {
+            sent += 840;
+            yield batch;
+          }
+        })(),
+      );
+    // Live heap, not garbage: a full collection before each sample (gc exposed at run time).
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    gc();
+    const base = process.memoryUsage();
+    let peakHeap = base.heapUsed;
+    let peakBuffers = base.arrayBuffers;
+    const sampler = setInterval(() => {
+      gc();
+      const m = process.memoryUsage();
+      peakHeap = Math.max(peakHeap, m.heapUsed);
+      peakBuffers = Math.max(peakBuffers, m.arrayBuffers);
+    }, 250);
+    const started = Date.now();
+    const { req, reply } = await submit(body(), { recipients: [{ address: 'bob@example.test' }] });
+    clearInterval(sampler);
+    const seconds = (Date.now() - started) / 1000;
+    assert.equal(reply.status, 'queued', JSON.stringify(reply));
+    const stat = await b.blob.stat(queueBlobKey(req.queueId));
+    assert.ok(stat && stat.size > 50 * 1024 * 1024, 'whole message stored');
+    const heapGrowth = (peakHeap - base.heapUsed) / 1024 / 1024;
+    const bufferGrowth = (peakBuffers - base.arrayBuffers) / 1024 / 1024;
+    console.log(
+      `50 MiB message: ${seconds.toFixed(1)} s, peak live heap +${heapGrowth.toFixed(1)} MiB, peak arrayBuffers +${bufferGrowth.toFixed(1)} MiB`,
+    );
+    assert.ok(
+      heapGrowth + bufferGrowth < 16,
+      `memory grew by ${(heapGrowth + bufferGrowth).toFixed(1)} MiB`,
+    );
+    await b.blob.delete(queueBlobKey(req.queueId));
+  },
+);
+
+test('sendmail -t: LF input becomes CRLF, recipients from To/Cc/Bcc plus the command line, Bcc removed, From added', async () => {
+  const input = Readable.from([
+    Buffer.from(
+      'To: Alice <alice@example.test>\nCc: team@example.test,\n  "Carol, C." <carol@example.net>\n',
+    ),
+    Buffer.from('Bcc: hidden@example.org\nSubject: from cron\n\nline 1\nline 2\r\n'),
+  ]);
+  const reply = await submitMessage(
+    { bus: b.bus, blob: b.blob },
+    {
+      sender: 'root',
+      recipients: ['extra@example.org'],
+      extractRecipients: true,
+      input,
+      myhostname: 'mx.example.test',
+    },
+  );
+  assert.equal(reply.status, 'queued', JSON.stringify(reply));
+  const queueId = reply.status === 'queued' ? reply.queueId : '';
+  const r = await waitForRecord(queueId);
+  assert.equal(r.sender, 'root@mx.example.test');
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.original]),
+    [
+      ['extra@example.org', 'extra@example.org'],
+      ['alice@example.test', 'alice@example.test'],
+      ['bob@example.test', 'team@example.test'],
+      ['carol@example.net', 'carol@example.net'],
+      ['hidden@example.org', 'hidden@example.org'],
+    ],
+  );
+  assert.equal(r.client.listener, 'pickup');
+  const text = (await readAll(await b.blob.get(r.blobKey))).toString();
+  assert.ok(!/[^\r]\n/.test(text), 'CRLF line endings');
+  assert.doesNotMatch(text, /^Bcc:/m);
+  assert.match(text, /^Received: by mx\.example\.test \(Postfleet\)\r\n\tid /);
+  assert.match(text, /\r\nFrom: root@mx\.example\.test\r\n/);
+  assert.ok(text.endsWith('\r\n\r\nline 1\r\nline 2\r\n'));
+});
+
+test('sendmail without any recipient is refused and stores nothing', async () => {
+  const reply = await submitMessage(
+    { bus: b.bus, blob: b.blob },
+    {
+      recipients: [],
+      extractRecipients: true,
+      input: Readable.from([Buffer.from('Subject: x\n\nbody\n')]),
+      myhostname: 'mx.example.test',
+    },
+  );
+  assert.deepEqual(reply, {
+    status: 'rejected',
+    code: 554,
+    enhanced: '5.5.1',
+    text: 'No recipients specified',
+  });
+  const left: string[] = [];
+  for await (const k of b.blob.list('incoming/')) left.push(k);
+  assert.deepEqual(left, []);
+});
