@@ -6,3 +6,4 @@ export * from './logger.ts';
 export * from './telemetry.ts';
 export * from './health.ts';
 export * from './run-service.ts';
+export * from './tls.ts';

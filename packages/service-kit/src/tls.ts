@@ -1,0 +1,72 @@
+// TLS material for the listeners: in a cluster the certificate and key come
+// from files mounted from a Secret (cert-manager friendly); embedded, a
+// self-signed certificate is generated on first start and kept in the data dir.
+import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import selfsigned from 'selfsigned';
+
+export interface TlsMaterial {
+  key: string;
+  cert: string;
+  /** Where it came from: the Secret's files, or "generated self-signed". */
+  source: string;
+}
+
+async function readIfExists(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+/**
+ * POSTFLEET_TLS_CERT + POSTFLEET_TLS_KEY (PEM file paths) win; otherwise
+ * <dataDir>/tls/{cert,key}.pem, generated when absent.
+ */
+export async function loadTlsMaterial(opts: {
+  env: NodeJS.ProcessEnv;
+  dataDir: string;
+  hostname: string;
+}): Promise<TlsMaterial> {
+  const { env } = opts;
+  if (env.POSTFLEET_TLS_CERT || env.POSTFLEET_TLS_KEY) {
+    if (!env.POSTFLEET_TLS_CERT || !env.POSTFLEET_TLS_KEY)
+      throw new Error('set both POSTFLEET_TLS_CERT and POSTFLEET_TLS_KEY (PEM file paths)');
+    return {
+      cert: await readFile(env.POSTFLEET_TLS_CERT, 'utf8'),
+      key: await readFile(env.POSTFLEET_TLS_KEY, 'utf8'),
+      source: env.POSTFLEET_TLS_CERT,
+    };
+  }
+  const dir = join(opts.dataDir, 'tls');
+  const certPath = join(dir, 'cert.pem');
+  const keyPath = join(dir, 'key.pem');
+  const [cert, key] = await Promise.all([readIfExists(certPath), readIfExists(keyPath)]);
+  if (cert && key) return { cert, key, source: certPath };
+
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const notAfter = new Date();
+  notAfter.setFullYear(notAfter.getFullYear() + 2);
+  const pems = await selfsigned.generate([{ name: 'commonName', value: opts.hostname }], {
+    keyType: 'ec',
+    curve: 'P-256',
+    algorithm: 'sha256',
+    notAfterDate: notAfter,
+    extensions: [
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: opts.hostname },
+          { type: 7, ip: '127.0.0.1' },
+        ],
+      },
+    ],
+  });
+  await writeFile(`${keyPath}.tmp`, pems.private, { mode: 0o600 });
+  await writeFile(`${certPath}.tmp`, pems.cert, { mode: 0o644 });
+  await rename(`${keyPath}.tmp`, keyPath);
+  await rename(`${certPath}.tmp`, certPath);
+  return { cert: pems.cert, key: pems.private, source: 'generated self-signed' };
+}
