@@ -1,8 +1,8 @@
-// Embedded blob adapter: one file per key under a directory. A put streams to a
-// temp file in <dir>/.tmp, fsyncs it, renames it into place and fsyncs the
-// directory, so an object is either complete and durable or absent.
+// Embedded blob adapter: one file per key under a directory. A put streams to
+// <dir>/.tmp, fsyncs, renames into place and fsyncs the directory, so an object is
+// complete and durable or absent; temp files a crash left are removed later.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, stat as statPath, unlink } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { checkKey } from './key.ts';
@@ -34,6 +34,19 @@ async function makeDirDurable(path: string): Promise<void> {
   }
 }
 
+/** Temp files of puts cut short by a crash; older than this they are removed. */
+const STALE_MS = 60 * 60 * 1000;
+
+async function removeStale(tmpDir: string): Promise<void> {
+  const now = Date.now();
+  for (const name of await readdir(tmpDir)) {
+    if (!name.endsWith('.part')) continue;
+    const path = join(tmpDir, name);
+    const info = await statPath(path).catch(() => null);
+    if (info && now - info.mtimeMs > STALE_MS) await unlink(path).catch(() => {});
+  }
+}
+
 export function createFsBlobStore(dir: string): BlobStore {
   const tmpDir = join(dir, TMP);
   const pathOf = (key: string): string => {
@@ -41,7 +54,14 @@ export function createFsBlobStore(dir: string): BlobStore {
     return join(dir, ...key.split('/'));
   };
   let ready: Promise<void> | undefined;
-  const ensureDirs = (): Promise<void> => (ready ??= makeDirDurable(tmpDir));
+  const ensureDirs = (): Promise<void> =>
+    (ready ??= (async () => {
+      await makeDirDurable(tmpDir);
+      await removeStale(tmpDir);
+    })().catch((err: unknown) => {
+      ready = undefined;
+      throw err;
+    }));
 
   const put = async (key: string, body: Readable | Uint8Array): Promise<BlobStat> => {
     const target = pathOf(key);
