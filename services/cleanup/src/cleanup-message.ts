@@ -38,6 +38,8 @@ export interface MessageOptions {
   removeBcc: boolean;
   /** Bytes allowed in the canonical message; 0 = unlimited. */
   sizeLimit: number;
+  /** hopcount_limit: more Received: headers than this (ours included) means a mail loop. */
+  hopcountLimit: number;
   effects: ContentEffects;
 }
 
@@ -140,6 +142,14 @@ class ContentRules extends Transform {
       (h) =>
         h.key !== 'return-path' && !(o.removeBcc && (h.key === 'bcc' || h.key === 'resent-bcc')),
     );
+    const hops = lines.filter((h) => h.key === 'received').length;
+    if (o.hopcountLimit > 0 && hops > o.hopcountLimit) {
+      throw new CleanupReject(
+        554,
+        '5.4.6',
+        `Too many hops (${hops} Received: headers), mail loop?`,
+      );
+    }
     lines = checkHeaders(lines, o.checks.header, o.checks.mime, 'header', o.effects);
     lines = rewriteAddressHeaders(lines, o.rewriteAddress);
     const add = missingHeaders(lines, {

@@ -110,6 +110,8 @@ async function cleanupAndQueue(
         : undefined,
       removeBcc: listener === 'pickup',
       sizeLimit: req.sizeLimit ?? policy?.message_size_limit ?? 0,
+      hopcountLimit:
+        typeof config.settings?.hopcount_limit === 'number' ? config.settings.hopcount_limit : 50,
       effects,
     },
     (canonical) => deps.blob.put(queueBlobKey(req.queueId), canonical),

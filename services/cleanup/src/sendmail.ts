@@ -112,8 +112,8 @@ function dedupe(addresses: string[]): string[] {
 /** Header text kept for -t is capped; Postfix's header_size_limit default. */
 const HEADER_KEEP_LIMIT = 102_400;
 
-/** Bare LF → CRLF (existing CRLF kept), remembering the header block for -t. */
-class LfToCrlf extends Transform {
+/** Bare LF → CRLF (existing CRLF kept, also across chunk boundaries), remembering the header block for -t. */
+export class LfToCrlf extends Transform {
   header = '';
   private readonly keepHeader: boolean;
   private inHeader = true;
