@@ -274,6 +274,26 @@ for (const adapter of adapters) {
         await Promise.all(peers.map((p) => p.close()));
       }
     });
+
+    test(`[${adapter.name}] queries fail while the server is down and work once it is back`, async (t) => {
+      if (adapter.name !== 'postgresql' || !cluster) {
+        t.skip('PGlite runs in-process; there is no server to lose');
+        return;
+      }
+      await sql.query('SELECT 1');
+      await cluster.stop();
+      await assert.rejects(sql.query('SELECT 1'));
+      await cluster.start();
+      const r = await sql.query<{ k: string }>('SELECT k FROM kv WHERE k = $1', ['a']);
+      assert.deepEqual(r.rows, [{ k: 'a' }]);
+      await sql.transaction(async (tx) => {
+        await tx.query('INSERT INTO kv (k, v) VALUES ($1, $2)', ['after-outage', '1']);
+      });
+      assert.equal(
+        (await sql.query('SELECT 1 FROM kv WHERE k = $1', ['after-outage'])).rowCount,
+        1,
+      );
+    });
   });
 }
 
