@@ -2,7 +2,8 @@
 // no option for: replies carry our own enhanced status codes; pregreet
 // (talking before the greeting) is refused; the bare-newline scanner sees every
 // byte the client sends; error, junk-command and per-verb counters feed
-// smtpd_hard_error_limit / smtpd_junk_command_limit and the disconnect line.
+// smtpd_soft/hard_error_limit (tarpit, then 421), smtpd_junk_command_limit
+// and the disconnect line.
 import type { Socket } from 'node:net';
 import type { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import { bareNewlineText, createBareNewlineScanner } from './bare-newline.ts';
@@ -110,6 +111,14 @@ export function guardConnection(
       ) {
         ctx.errors++;
       }
+    }
+    // tarpit: past smtpd_soft_error_limit every command waits smtpd_error_sleep_time first
+    const soft = ctx.policy.smtpd_soft_error_limit;
+    const sleepMs = ctx.policy.smtpd_error_sleep_time * 1000;
+    if (sleepMs > 0 && soft > 0 && ctx.errors >= soft && !conn._closing && !conn._upgrading) {
+      const timer = setTimeout(() => onCommand(command, callback), sleepMs);
+      timer.unref();
+      return;
     }
     onCommand(command, callback);
   };

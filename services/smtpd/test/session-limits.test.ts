@@ -144,6 +144,36 @@ describe('smtpd session limits', () => {
     }
   });
 
+  test('smtpd_junk_command_limit: NOOPs past the limit count as errors toward the hard limit', async () => {
+    h.setPolicy('smtp', { smtpd_junk_command_limit: 2, smtpd_hard_error_limit: 3 });
+    try {
+      const c = await greeted(h);
+      for (let i = 0; i < 4; i++) assert.match((await c.cmd('NOOP')) ?? '', /^250 /);
+      c.write('NOOP\r\n');
+      assert.match((await c.reply()) ?? '', /^250 /);
+      assert.equal(await c.reply(), `421 4.7.0 ${MYHOSTNAME} Error: too many errors`);
+      assert.ok(await c.waitClosed());
+    } finally {
+      h.setPolicy('smtp', { smtpd_junk_command_limit: 100, smtpd_hard_error_limit: 20 });
+    }
+  });
+
+  test('smtpd_soft_error_limit: past it, each reply waits smtpd_error_sleep_time', async () => {
+    h.setPolicy('smtp', { smtpd_soft_error_limit: 1, smtpd_error_sleep_time: 1 });
+    try {
+      const c = await greeted(h);
+      let t0 = Date.now();
+      assert.match((await c.cmd('BOGUS')) ?? '', /^500 /);
+      assert.ok(Date.now() - t0 < 900, 'the first error was delayed');
+      t0 = Date.now();
+      assert.match((await c.cmd('NOOP')) ?? '', /^250 /);
+      assert.ok(Date.now() - t0 >= 900, `no tarpit delay (${Date.now() - t0} ms)`);
+      c.close();
+    } finally {
+      h.setPolicy('smtp', { smtpd_soft_error_limit: 10, smtpd_error_sleep_time: 0 });
+    }
+  });
+
   test('an over-long command line is refused with 421 and the connection closed', async () => {
     const c = await greeted(h);
     c.write('NOOP ' + 'a'.repeat(10_000) + '\r\n');
