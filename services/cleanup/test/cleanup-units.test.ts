@@ -162,7 +162,7 @@ function options(over: Partial<MessageOptions> = {}): MessageOptions {
 }
 
 async function run(input: string, over: Partial<MessageOptions> = {}): Promise<string> {
-  let out = Buffer.alloc(0);
+  let out: Buffer = Buffer.alloc(0);
   await runMessagePipeline(Readable.from([Buffer.from(input)]), options(over), async (s) => {
     out = await readAll(s);
   });
