@@ -18,8 +18,6 @@ export interface S3BlobOptions {
 }
 
 const MiB = 1024 * 1024;
-/** Below this a part is gathered as a list of chunks, above it in one buffer. */
-const GATHER_LIMIT = 256 * 1024;
 
 function isNotFound(err: unknown): boolean {
   const code = (err as { code?: string }).code;
@@ -50,9 +48,9 @@ function partReader(body: Readable, size: number) {
   };
   return {
     /**
-     * The next part. Small bodies are gathered as chunks; once a part is clearly
-     * large it is copied into one buffer of the part size, so that a part never
-     * costs twice its size in memory.
+     * The next part. Chunks are gathered as a list; once half a part has come they
+     * move into one buffer of the part size, so that neither a small body costs a
+     * whole part nor a full part twice its size.
      */
     async read(): Promise<Buffer> {
       if (pending) {
@@ -70,7 +68,7 @@ function partReader(body: Readable, size: number) {
         else chunks.push(chunk.subarray(0, take));
         leftover = take < chunk.length ? chunk.subarray(take) : null;
         n += take;
-        if (!whole && n >= GATHER_LIMIT && n < size) {
+        if (!whole && n >= size / 2 && n < size) {
           whole = Buffer.allocUnsafe(size);
           Buffer.concat(chunks, n).copy(whole);
           chunks.length = 0;
