@@ -47,7 +47,10 @@ export function guardConnection(
     let text = data;
     let ctxArg = context;
     if (typeof text === 'string' && hasEnhancedCode(text)) ctxArg = false;
-    else if (code === 421 && typeof text === 'string' && context !== false) {
+    else if (code === 421 && typeof text === 'string' && /^Timeout/.test(text)) {
+      text = `4.4.2 ${opts.myhostname} Error: timeout exceeded`;
+      ctxArg = false;
+    } else if (code === 421 && typeof text === 'string' && context !== false) {
       text = `4.7.0 ${text}`;
       ctxArg = false;
     }

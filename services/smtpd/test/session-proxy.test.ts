@@ -2,6 +2,9 @@
 // haproxy: from a trusted source the real client address drives restrictions,
 // logs and the CleanupRequest; from an untrusted source the connection gets 421.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
+import tls from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { parseProxyHeader } from '../src/proxy-protocol.ts';
 import { RawClient } from './helpers/raw-client.ts';
@@ -85,6 +88,30 @@ describe('smtpd PROXY protocol', () => {
     c.write(hdr.subarray(10));
     await sendOne(c);
     assert.equal(h.received.at(-1)?.req.client.address, '198.51.100.9');
+  });
+
+  test('submissions (implicit TLS): the PROXY header comes before the TLS handshake', async () => {
+    h.setPolicy('submissions', {
+      smtpd_upstream_proxy_protocol: 'haproxy',
+      smtpd_upstream_proxy_trusted: ['127.0.0.1'],
+    });
+    try {
+      const raw = net.connect({ port: h.port('submissions'), host: '127.0.0.1' });
+      await once(raw, 'connect');
+      raw.write('PROXY TCP4 192.0.2.44 127.0.0.1 40003 465\r\n');
+      const secure = tls.connect({ socket: raw, rejectUnauthorized: false });
+      await once(secure, 'secureConnect');
+      const c = new RawClient(secure);
+      assert.match((await c.reply()) ?? '', /^220 /);
+      await c.cmd('QUIT');
+      c.close();
+      assert.ok(h.logs.includes('connect from localhost[192.0.2.44]'));
+    } finally {
+      h.setPolicy('submissions', {
+        smtpd_upstream_proxy_protocol: '',
+        smtpd_upstream_proxy_trusted: [],
+      });
+    }
   });
 
   test('a trusted source that sends no valid header is dropped without a greeting', async () => {

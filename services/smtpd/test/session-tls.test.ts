@@ -137,6 +137,22 @@ describe('smtpd TLS and AUTH', () => {
     t.close();
   });
 
+  test('port 465: too many commands without AUTH end the session with 421 4.7.0', async () => {
+    const c = await RawClient.connect(h.port('submissions'), { tls: true });
+    await c.reply();
+    const replies: string[] = [];
+    for (let i = 0; i < 12 && !replies.at(-1)?.startsWith('421'); i++) {
+      replies.push((await c.cmd('NOOP')) ?? '');
+    }
+    assert.equal(replies.length, 10); // smtp-server's default of 10 unauthenticated commands
+    assert.match(
+      replies.at(-1) ?? '',
+      /^421 4\.7\.0 Error: too many unauthenticated commands/,
+      JSON.stringify(c.transcript),
+    );
+    assert.ok(await c.waitClosed());
+  });
+
   test('STARTTLS injection: "STARTTLS\\r\\nRSET\\r\\n" in one packet, the RSET is never answered', async () => {
     const c = await RawClient.connect(h.port('smtp'));
     await c.reply();
