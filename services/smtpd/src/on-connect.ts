@@ -9,10 +9,24 @@ import { reply, SmtpReplyError } from './smtp-reply.ts';
 import { clientName, sessionFacts, type ConnContext, type Registry } from './session-state.ts';
 import { logReject, logWarnings, verdictReply } from './verdicts.ts';
 
+/** A client whose names take longer than this is treated as a DNS tempfail ("unknown"). */
+const NAME_LOOKUP_MS = 10_000;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`name lookup timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 export function createOnConnect(deps: SmtpdDeps, registry: Registry, anvil: Anvil) {
   async function connect(ctx: ConnContext, session: SMTPServerSession): Promise<void> {
     try {
-      const names = await deps.resolver.clientNames(ctx.client.address);
+      const names = await withTimeout(
+        deps.resolver.clientNames(ctx.client.address),
+        NAME_LOOKUP_MS,
+      );
       ctx.client.hostname = names.hostname || 'unknown';
       ctx.client.reverseHostname = names.reverseHostname || 'unknown';
       ctx.client.namesTempfail = names.tempfail;
