@@ -63,7 +63,9 @@ export async function cleanupMessage(
     await dropRaw(deps, req, log);
     return reply;
   } catch (err) {
-    await deps.blob.delete(key).catch(() => undefined);
+    if (err instanceof PublishFailed)
+      log.warn(`${req.queueId}: canonical blob ${key} left for garbage collection`);
+    else await deps.blob.delete(key).catch(() => undefined);
     if (err instanceof CleanupReject) {
       log.info(`${req.queueId}: reject: ${err.code} ${err.enhanced} ${err.message}`);
       await dropRaw(deps, req, log);
@@ -141,18 +143,25 @@ async function cleanupAndQueue(
 
   const headers: Record<string, string> = { 'Postfleet-Queue-Id': req.queueId };
   if (req.traceparent) headers.traceparent = req.traceparent;
-  await blobStep('publish', () =>
-    deps.bus.publish(`${QUEUE_INCOMING_SUBJECT_PREFIX}.${req.queueId}`, encodeJson(record), {
+  try {
+    await deps.bus.publish(`${QUEUE_INCOMING_SUBJECT_PREFIX}.${req.queueId}`, encodeJson(record), {
       msgId: req.queueId,
       headers,
-    }),
-  );
+    });
+  } catch (err) {
+    // The record may have been stored even though no ack came back; a record must never
+    // point at a deleted blob, so the canonical blob stays for garbage collection.
+    throw new PublishFailed('Error: queue file publish error', { cause: err });
+  }
   log.info(
     `${req.queueId}: from=<${record.sender}>, size=${size}, nrcpt=${record.recipients.length}` +
       (record.hold ? ` (hold: ${record.reason ?? 'held'})` : ' (queue incoming)'),
   );
   return { status: 'queued', queueId: req.queueId, size };
 }
+
+/** The queue record publish failed; whether the bus stored it is unknown. */
+class PublishFailed extends CleanupTempfail {}
 
 /** A port failure becomes a 451 4.3.0 tempfail; content outcomes pass through. */
 async function blobStep<T>(what: string, fn: () => Promise<T>): Promise<T> {

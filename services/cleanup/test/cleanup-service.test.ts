@@ -21,7 +21,7 @@ import {
   type QueueRecord,
 } from '@postfleet/queue-record';
 import { createFsBlobStore } from '@postfleet/blob';
-import { queueBlobKey, startCleanupService } from '../src/cleanup-service.ts';
+import { cleanupMessage, queueBlobKey, startCleanupService } from '../src/cleanup-service.ts';
 import { submitMessage } from '../src/sendmail.ts';
 import { captureLog, makeConfig, readAll, startBackends, type Backends } from './fixtures.ts';
 
@@ -69,9 +69,9 @@ before(async () => {
 });
 
 after(async () => {
-  await consumer.stop();
-  await service.stop();
-  await b.close();
+  await consumer?.stop();
+  await service?.stop();
+  await b?.close();
 });
 
 async function waitForRecord(queueId: string, ms = 10_000): Promise<QueueRecord> {
@@ -245,7 +245,6 @@ test('tempfail: missing raw blob, and a blob store that cannot write queue/ (451
   const broken = createFsBlobStore(dir);
   const queueId = newQueueId();
   await broken.put(`incoming/${queueId}`, message('hello'));
-  const { cleanupMessage } = await import('../src/cleanup-service.ts');
   const reply = await cleanupMessage(
     {
       bus: b.bus,
@@ -273,6 +272,43 @@ test('tempfail: missing raw blob, and a blob store that cannot write queue/ (451
   assert.equal(reply.status, 'tempfail');
   assert.equal(b.published.length, before);
   await broken.close();
+});
+
+test('publish failure (no QUEUE stream on this bus): tempfail, canonical blob kept for GC, never a record without its blob', async () => {
+  const other = await startBackends();
+  try {
+    const queueId = newQueueId();
+    await other.blob.put(`incoming/${queueId}`, message('hello'));
+    const reply = await cleanupMessage(
+      {
+        bus: other.bus,
+        blob: other.blob,
+        config: () => config,
+        log: captureLog().log,
+        myhostname: 'mx.example.test',
+      },
+      {
+        queueId,
+        sender: 'carol@example.net',
+        recipients: [{ address: 'bob@example.test' }],
+        rawBlobKey: `incoming/${queueId}`,
+        rawSize: 10,
+        arrivalTime: new Date().toISOString(),
+        client: {
+          address: '192.0.2.7',
+          hostname: 'unknown',
+          reverseHostname: 'unknown',
+          protocol: 'ESMTP',
+          listener: 'smtp',
+        },
+      },
+    );
+    assert.deepEqual(reply, { status: 'tempfail', text: 'Error: queue file publish error' });
+    assert.equal(other.published.length, 1, 'publish was attempted');
+    assert.equal(await other.blob.exists(queueBlobKey(queueId)), true);
+  } finally {
+    await other.close();
+  }
 });
 
 test(
