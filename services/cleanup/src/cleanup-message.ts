@@ -54,7 +54,10 @@ export async function runMessagePipeline(
   opts: MessageOptions,
   sink: (canonical: Readable) => Promise<unknown>,
 ): Promise<{ size: number }> {
-  const splitter = new Splitter({ defaultInlineEmbedded: true, maxHeadSize: MAX_HEADER_BLOCK });
+  const splitter = new NestedSplitter({
+    defaultInlineEmbedded: true,
+    maxHeadSize: MAX_HEADER_BLOCK,
+  });
   const rules = new ContentRules(opts);
   const counter = new SizeLimit(opts.sizeLimit);
   const flowing = pipeline(input, splitter, rules, new Joiner(), counter);
@@ -79,6 +82,24 @@ function classify(err: unknown): Error {
     return new CleanupReject(552, '5.3.4', 'Message header or MIME structure exceeds limits');
   }
   return new CleanupTempfail('Error: queue file write error', { cause: err });
+}
+
+/**
+ * mailsplit parses a message/rfc822 part as an embedded message only when it is not
+ * disposition "attachment"; Postfix's nested_header_checks see attached messages too, so
+ * the disposition of message/rfc822 parts is treated as inline (headers are not changed).
+ */
+class NestedSplitter extends Splitter {
+  override newNode(parent?: MimeNode | false): void {
+    super.newNode(parent);
+    const node = this.node;
+    const parse = node.parseHeaders.bind(node);
+    node.parseHeaders = () => {
+      parse();
+      if (node.contentType === 'message/rfc822' && node.disposition === 'attachment')
+        node.disposition = 'inline';
+    };
+  }
 }
 
 /** Object-mode transform over mailsplit's nodes and content chunks. */

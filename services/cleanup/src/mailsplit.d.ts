@@ -22,6 +22,8 @@ declare module 'mailsplit' {
 
   export interface MimeNode {
     type: 'node';
+    disposition: string | false;
+    parseHeaders(): void;
     root: boolean;
     parentNode: MimeNode | false;
     headers: Headers;
@@ -48,6 +50,9 @@ declare module 'mailsplit' {
 
   export class Splitter extends Transform {
     constructor(options?: SplitterOptions);
+    /** The node being parsed; replaced by newNode(). */
+    node: MimeNode;
+    newNode(parent?: MimeNode | false): void;
   }
 
   export class Joiner extends Transform {
