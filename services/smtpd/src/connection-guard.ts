@@ -55,7 +55,7 @@ export function guardConnection(
       ctxArg = false;
     }
     send(code, text, ctxArg);
-    if (ctx.current && !ctx.current.answered && code !== 334) {
+    if (ctx.current && !ctx.current.answered && code !== 334 && code !== 354) {
       ctx.current.answered = true;
       if (code < 400) bump(ctx.current.verb, true);
     }

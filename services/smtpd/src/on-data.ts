@@ -121,6 +121,10 @@ export function createOnData(deps: SmtpdDeps, registry: Registry) {
     const key = `incoming/${queueId}`;
     const guard = new SizeGuard(ctx.policy.message_size_limit);
     stream.pipe(guard);
+    // a client that goes away mid-DATA destroys the stream without 'end': fail the put
+    stream.once('close', () => {
+      if (!stream.readableEnded) guard.destroy(new Error('connection lost during DATA'));
+    });
     let putError: unknown = null;
     let size = 0;
     try {
@@ -134,6 +138,7 @@ export function createOnData(deps: SmtpdDeps, registry: Registry) {
       try {
         await finished(stream);
       } catch {
+        log.info({ event: 'lost' }, `lost connection after DATA from ${clientName(ctx)}`);
         await deps.blob.delete(key).catch(() => undefined);
         throw reply(421, '4.4.2', 'Error: lost connection'); // client went away mid-DATA
       }

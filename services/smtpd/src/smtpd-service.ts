@@ -21,7 +21,8 @@ export type { SmtpdDeps, ListenerSpec, ClientNames } from './smtpd-deps.ts';
 export interface SmtpdService {
   /** Stop listening, answer idle sessions 421 and wait (bounded) for busy ones. */
   stop(): Promise<void>;
-  addresses(): { name: ListenerName; port: number }[];
+  /** Where each listener is bound (port is the real one when 0 was asked for). */
+  addresses(): { name: ListenerName; host: string; port: number }[];
 }
 
 /** How long stop() lets sessions in the middle of a command finish. */
@@ -94,7 +95,7 @@ export async function startSmtpdService(deps: SmtpdDeps): Promise<SmtpdService> 
   );
 
   return {
-    addresses: () => running.map((l) => ({ name: l.name, port: portOf(l) })),
+    addresses: () => running.map((l) => ({ name: l.name, host: hostOf(l), port: portOf(l) })),
     async stop() {
       await Promise.all(running.map((l) => new Promise<void>((r) => l.server.close(() => r()))));
       for (const l of running) for (const s of l.pending) s.destroy();
@@ -114,6 +115,11 @@ export async function startSmtpdService(deps: SmtpdDeps): Promise<SmtpdService> 
       for (const l of running) for (const conn of l.smtp.connections) conn.close();
     },
   };
+}
+
+function hostOf(l: RunningListener): string {
+  const a = l.server.address();
+  return a && typeof a === 'object' ? a.address : '';
 }
 
 function portOf(l: RunningListener): number {

@@ -91,6 +91,29 @@ describe('smtpd hand-off to cleanup', () => {
     assert.equal(h.received.length, before);
   });
 
+  test('client disconnects in the middle of DATA: nothing stored, cleanup never asked, no temp file left', async () => {
+    const before = h.received.length;
+    const c = await RawClient.connect(h.port('smtp'));
+    await c.reply();
+    await c.cmd('EHLO client.example');
+    await c.cmd('MAIL FROM:<a@example.org>');
+    await c.cmd('RCPT TO:<b@example.test>');
+    await c.cmd('DATA');
+    c.write('Subject: cut\r\n\r\n' + 'z'.repeat(200_000));
+    await new Promise((r) => setTimeout(r, 200));
+    c.close();
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(h.received.length, before);
+    assert.deepEqual(await h.blobKeys(''), []);
+    assert.ok(h.logs.includes('lost connection after DATA from localhost[127.0.0.1]'));
+    assert.ok(
+      h.logs.some((l) =>
+        /^disconnect from localhost\[127\.0\.0\.1\] ehlo=1 mail=1 rcpt=1 data=0\/1/.test(l),
+      ),
+      h.logs.filter((l) => l.startsWith('disconnect')).join('\n'),
+    );
+  });
+
   test('no cleanup responder at all: 451 4.3.0', async () => {
     // the bus then has nobody on the cleanup subject (this test runs last)
     h.cleanup.behaviour = (req) => ({ status: 'queued', queueId: req.queueId, size: req.rawSize });
