@@ -311,58 +311,111 @@ test('publish failure (no QUEUE stream on this bus): tempfail, canonical blob ke
   }
 });
 
+/** Peak live memory (heap after a full collection, plus Buffers) while fn runs, in MiB. */
+async function peakMemory<T>(
+  fn: () => Promise<T>,
+): Promise<{ result: T; heap: number; buffers: number; seconds: number }> {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  gc();
+  const base = process.memoryUsage();
+  let peakHeap = base.heapUsed;
+  let peakBuffers = base.arrayBuffers;
+  const sampler = setInterval(() => {
+    gc();
+    const m = process.memoryUsage();
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+    peakBuffers = Math.max(peakBuffers, m.arrayBuffers);
+  }, 250);
+  const started = Date.now();
+  try {
+    const result = await fn();
+    return {
+      result,
+      heap: (peakHeap - base.heapUsed) / 1048576,
+      buffers: (peakBuffers - base.arrayBuffers) / 1048576,
+      seconds: (Date.now() - started) / 1000,
+    };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+/** A 50 MiB base64 message generated on the fly (never held in memory whole). */
+function largeMessage(): Readable {
+  const line = Buffer.from(`${'QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo'.repeat(3).slice(0, 76)}\r\n`);
+  const batch = Buffer.concat(new Array<Buffer>(840).fill(line)); // 64 KiB
+  const header = Buffer.from(
+    'From: carol@example.net\r\nTo: bob@example.test\r\nSubject: large\r\nMIME-Version: 1.0\r\n' +
+      'Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n',
+  );
+  return Readable.from(
+    (function* () {
+      yield header;
+      for (let sent = 0; sent < 50 * 1024 * 1024; sent += batch.length) yield batch;
+    })(),
+  );
+}
+
 test(
-  'a 50 MiB message streams through cleanup with bounded memory',
+  'a 50 MiB message streams through cleanup with bounded memory (service path, and with body_checks)',
   { timeout: 300_000 },
   async () => {
-    const lines = (50 * 1024 * 1024) / 78;
-    let sent = 0;
-    const line = Buffer.from(`${'QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo'.repeat(3).slice(0, 76)}\r\n`);
-    const header = Buffer.from(
-      'From: carol@example.net\r\nTo: bob@example.test\r\nSubject: large\r\nMIME-Version: 1.0\r\n' +
-        'Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n',
+    const plain = await peakMemory(() =>
+      submit(largeMessage(), { recipients: [{ address: 'bob@example.test' }] }),
     );
-    const body = (): Readable =>
-      Readable.from(
-        (function* () {
-          yield header;
-          const batch = Buffer.concat(new Array<Buffer>(840).fill(line)); // 64 KiB
-          while (sent < lines) {
-            sent += 840;
-            yield batch;
-          }
-        })(),
-      );
-    // Live heap, not garbage: a full collection before each sample (gc exposed at run time).
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
-    gc();
-    const base = process.memoryUsage();
-    let peakHeap = base.heapUsed;
-    let peakBuffers = base.arrayBuffers;
-    const sampler = setInterval(() => {
-      gc();
-      const m = process.memoryUsage();
-      peakHeap = Math.max(peakHeap, m.heapUsed);
-      peakBuffers = Math.max(peakBuffers, m.arrayBuffers);
-    }, 250);
-    const started = Date.now();
-    const { req, reply } = await submit(body(), { recipients: [{ address: 'bob@example.test' }] });
-    clearInterval(sampler);
-    const seconds = (Date.now() - started) / 1000;
-    assert.equal(reply.status, 'queued', JSON.stringify(reply));
-    const stat = await b.blob.stat(queueBlobKey(req.queueId));
+    assert.equal(plain.result.reply.status, 'queued', JSON.stringify(plain.result.reply));
+    const stat = await b.blob.stat(queueBlobKey(plain.result.req.queueId));
     assert.ok(stat && stat.size > 50 * 1024 * 1024, 'whole message stored');
-    const heapGrowth = (peakHeap - base.heapUsed) / 1024 / 1024;
-    const bufferGrowth = (peakBuffers - base.arrayBuffers) / 1024 / 1024;
-    console.log(
-      `50 MiB message: ${seconds.toFixed(1)} s, peak live heap +${heapGrowth.toFixed(1)} MiB, peak arrayBuffers +${bufferGrowth.toFixed(1)} MiB`,
-    );
-    assert.ok(
-      heapGrowth + bufferGrowth < 16,
-      `memory grew by ${(heapGrowth + bufferGrowth).toFixed(1)} MiB`,
-    );
-    await b.blob.delete(queueBlobKey(req.queueId));
+    await b.blob.delete(queueBlobKey(plain.result.req.queueId));
+
+    const checked = makeConfig({
+      users: ['bob@example.test'],
+      policy: { body_checks: [{ pattern: '/^this line never appears$/', action: 'REJECT never' }] },
+    });
+    const queueId = newQueueId();
+    const withChecks = await peakMemory(async () => {
+      await b.blob.put(`incoming/${queueId}`, largeMessage());
+      return cleanupMessage(
+        {
+          bus: b.bus,
+          blob: b.blob,
+          config: () => checked,
+          log: captureLog().log,
+          myhostname: 'mx.example.test',
+        },
+        {
+          queueId,
+          sender: 'carol@example.net',
+          recipients: [{ address: 'bob@example.test' }],
+          rawBlobKey: `incoming/${queueId}`,
+          rawSize: 0,
+          arrivalTime: new Date().toISOString(),
+          client: {
+            address: '192.0.2.7',
+            hostname: 'unknown',
+            reverseHostname: 'unknown',
+            protocol: 'ESMTP',
+            listener: 'smtp',
+          },
+        },
+      );
+    });
+    assert.equal(withChecks.result.status, 'queued', JSON.stringify(withChecks.result));
+    await b.blob.delete(queueBlobKey(queueId));
+
+    for (const [name, m] of [
+      ['no body_checks', plain],
+      ['body_checks', withChecks],
+    ] as const) {
+      console.log(
+        `50 MiB message, ${name}: ${m.seconds.toFixed(1)} s, peak live heap +${m.heap.toFixed(1)} MiB, peak Buffers +${m.buffers.toFixed(1)} MiB`,
+      );
+      assert.ok(
+        m.heap + m.buffers < 16,
+        `${name}: memory grew by ${(m.heap + m.buffers).toFixed(1)} MiB`,
+      );
+    }
   },
 );
 
