@@ -49,8 +49,17 @@ export function createOnAuth(deps: SmtpdDeps, registry: Registry) {
     }
     const username = auth.username;
     deps
-      .authenticate(method, username, auth.password ?? '')
+      .authenticate(method, username, auth.password ?? '', {
+        address: ctx.client.address,
+        listener: ctx.listener,
+      })
       .then((ok) => {
+        if (ok === 'tempfail') {
+          ctx.log.warn(
+            `warning: ${clientName(ctx)}: SASL ${method} authentication temporarily unavailable`,
+          );
+          return callback(reply(454, '4.7.0', 'Temporary authentication failure'));
+        }
         if (!ok) {
           ctx.log.warn(
             `warning: ${clientName(ctx)}: SASL ${method} authentication failed: authentication failure, sasl_username=${username}`,

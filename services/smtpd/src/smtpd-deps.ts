@@ -31,8 +31,16 @@ export interface SmtpdDeps {
   config: () => RuntimeConfig;
   engine: RestrictionEngine;
   resolver: { clientNames(ip: string): Promise<ClientNames> };
-  /** SASL check (authd over the bus later). */
-  authenticate: (method: string, username: string, password: string) => Promise<boolean>;
+  /**
+   * SASL check (authd over the bus). The client lets authd apply per-IP failure
+   * penalties; 'tempfail' answers 454 4.7.0 instead of 535.
+   */
+  authenticate: (
+    method: string,
+    username: string,
+    password: string,
+    client: { address: string; listener: ListenerName },
+  ) => Promise<boolean | 'tempfail'>;
   log: Logger;
   myhostname: string;
   listeners: ListenerSpec[];

@@ -44,7 +44,7 @@ describe('smtpd TLS and AUTH', () => {
     c.close();
   });
 
-  test('port 587: MAIL before STARTTLS gets 530 5.7.0, AUTH is not offered before TLS', async () => {
+  test('port 587: MAIL before STARTTLS gets 530 5.7.0, AUTH is not offered before TLS; 535 bad password, 454 authd tempfail', async () => {
     const c = await RawClient.connect(h.port('submission'));
     await c.reply();
     const ehlo = (await c.cmd('EHLO client.example')) ?? '';
@@ -62,10 +62,12 @@ describe('smtpd TLS and AUTH', () => {
       /^530 5\.7\.0 Authentication required/,
     );
     assert.match((await c.cmd('AUTH PLAIN ' + b64(`\0${USER}\0wrong`))) ?? '', /^535 5\.7\.8 /);
+    assert.match((await c.cmd('AUTH PLAIN ' + b64(`\0${USER}\0tempfail`))) ?? '', /^454 4\.7\.0 /);
     assert.match(
       (await c.cmd('AUTH PLAIN ' + b64(`\0${USER}\0${PASSWORD}`))) ?? '',
       /^235 2\.7\.0 /,
     );
+    assert.deepEqual(h.authCalls.at(-1), { address: '127.0.0.1', listener: 'submission' });
     assert.match((await c.cmd('MAIL FROM:<alice@example.test>')) ?? '', /^250 2\.1\.0/);
     await c.cmd('QUIT');
     c.close();

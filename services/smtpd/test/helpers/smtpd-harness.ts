@@ -43,6 +43,8 @@ export interface Harness {
   config: RuntimeConfig;
   setPolicy(listener: ListenerName, over: Partial<EffectivePolicy>): void;
   logs: string[];
+  /** The client each SASL check was made for. */
+  authCalls: { address: string; listener: ListenerName }[];
   blobKeys(prefix?: string): Promise<string[]>;
   /** Stop the cleanup responder (requests then find no responder). */
   stopCleanup(): Promise<void>;
@@ -77,6 +79,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     return encodeJson(answer === 'hang' ? { status: 'tempfail', text: 'too late' } : answer);
   });
   const logs: string[] = [];
+  const authCalls: Harness['authCalls'] = [];
   const log = pino(
     { level: 'debug', base: null },
     new Writable({
@@ -100,7 +103,11 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         tempfail: false,
       }),
     },
-    authenticate: async (_method, username, password) => username === USER && password === PASSWORD,
+    authenticate: async (_method, username, password, client) => {
+      authCalls.push(client);
+      if (password === 'tempfail') return 'tempfail';
+      return username === USER && password === PASSWORD;
+    },
     log,
     myhostname: opts.hostname ?? MYHOSTNAME,
     listeners: [
@@ -130,6 +137,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       };
     },
     logs,
+    authCalls,
     async blobKeys(prefix = 'incoming/') {
       const keys: string[] = [];
       for await (const k of blob.list(prefix)) keys.push(k);
