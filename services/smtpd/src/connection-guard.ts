@@ -10,6 +10,7 @@ import { bareNewlineText, createBareNewlineScanner } from './bare-newline.ts';
 import { hasEnhancedCode } from './smtp-reply.ts';
 import { clientName, type ConnContext } from './session-state.ts';
 
+const NEEDS_HELO = new Set(['MAIL', 'RCPT', 'DATA', 'AUTH']);
 const JUNK = new Set(['NOOP', 'RSET', 'VRFY', 'ETRN', 'HELP']);
 const VERBS = new Set([
   'HELO',
@@ -107,6 +108,11 @@ export function guardConnection(
       const verb = VERBS.has(word) ? word : 'unknown';
       bump(verb, false);
       ctx.current = { verb, answered: false };
+      if (!ctx.policy.smtpd_helo_required && !conn.hostNameAppearsAs && NEEDS_HELO.has(word)) {
+        conn.hostNameAppearsAs = `[${ctx.client.address}]`; // smtp-server insists on a HELO name
+        conn.session.hostNameAppearsAs = conn.hostNameAppearsAs;
+        ctx.implicitHelo = true;
+      }
       if (
         JUNK.has(word) &&
         ++ctx.junk > ctx.policy.smtpd_junk_command_limit &&

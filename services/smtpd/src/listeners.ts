@@ -90,6 +90,7 @@ export async function openListener(
       log: log.child({ session: id }),
       sessionEffects: [],
       heloEffects: [],
+      implicitHelo: false,
       tx: null,
       bareNewline: null,
       disconnectAfterReply: false,

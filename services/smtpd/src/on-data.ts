@@ -22,6 +22,7 @@ import { SmtpReplyError, queueWriteError, reply } from './smtp-reply.ts';
 import {
   clientName,
   saslUser,
+  heloName,
   sessionFacts,
   type ConnContext,
   type Registry,
@@ -66,7 +67,8 @@ export function clientInfo(ctx: ConnContext, session: SMTPServerSession): Client
     protocol: session.transmissionType || 'SMTP',
     listener: ctx.listener,
   };
-  if (session.hostNameAppearsAs) info.helo = session.hostNameAppearsAs;
+  const helo = heloName(ctx, session);
+  if (helo) info.helo = helo;
   const user = saslUser(session);
   if (user) {
     info.saslUser = user;

@@ -1,8 +1,9 @@
 // HELO/EHLO stage. smtp-server has no HELO hook, so smtpd wraps the
 // connection's HELO and EHLO handlers: smtpd_helo_restrictions run first (a
 // reject answers in place of 250), then smtp-server's own handler replies.
-// smtpd_helo_required: smtp-server answers MAIL/RCPT/DATA/AUTH before HELO
-// with "503 5.5.1 Error: send HELO/EHLO first", Postfix's exact reply.
+// smtpd_helo_required = yes: smtp-server answers MAIL/RCPT/DATA/AUTH before HELO
+// with "503 5.5.1 Error: send HELO/EHLO first", Postfix's exact reply; = no is
+// handled in connection-guard.ts (an implicit HELO).
 import type { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { SmtpdDeps } from './smtpd-deps.ts';
 import { SmtpReplyError, reply } from './smtp-reply.ts';
@@ -40,6 +41,7 @@ export function wrapHelo(deps: SmtpdDeps, ctx: ConnContext, conn: SMTPConnection
           }
           logWarnings(ctx, 'HELO', verdict.effects);
           ctx.heloEffects = verdict.effects;
+          ctx.implicitHelo = false;
           applyPolicyToServer(ctx, conn);
           original(command, callback);
         })

@@ -31,6 +31,11 @@ export interface ConnContext {
   sessionEffects: Effect[];
   /** Effects from the latest HELO/EHLO. */
   heloEffects: Effect[];
+  /**
+   * smtpd_helo_required = no and the client skipped HELO: smtp-server is given a
+   * stand-in name so it lets MAIL through; smtpd treats the HELO as absent.
+   */
+  implicitHelo: boolean;
   tx: Transaction | null;
   saslMethod?: string;
   /** Negotiated TLS, once STARTTLS or implicit TLS completed. */
@@ -60,7 +65,7 @@ export function sessionFacts(
   session: SMTPServerSession,
   extra: Partial<SessionFacts> = {},
 ): SessionFacts {
-  const helo = session.hostNameAppearsAs || undefined;
+  const helo = heloName(ctx, session);
   const facts: SessionFacts = {
     listener: ctx.listener,
     client: {
@@ -80,6 +85,12 @@ export function sessionFacts(
   return facts;
 }
 
+/** The HELO/EHLO name the client gave, or undefined (none, or only the implicit stand-in). */
+export function heloName(ctx: ConnContext, session: SMTPServerSession): string | undefined {
+  if (ctx.implicitHelo) return undefined;
+  return session.hostNameAppearsAs || undefined;
+}
+
 /** The authenticated SASL user name, if any (smtp-server keeps what onAuth returned). */
 export function saslUser(session: SMTPServerSession): string | undefined {
   const user: unknown = session.user;
@@ -88,6 +99,7 @@ export function saslUser(session: SMTPServerSession): string | undefined {
 
 /** Postfix's "; from=<a> to=<b> proto=ESMTP helo=<h>" suffix of reject lines. */
 export function rejectContext(
+  ctx: ConnContext,
   session: SMTPServerSession,
   sender: string | undefined,
   recipient: string | undefined,
@@ -96,6 +108,7 @@ export function rejectContext(
   if (sender !== undefined) s += ` from=<${sender}>`;
   if (recipient !== undefined) s += ` to=<${recipient}>`;
   s += ` proto=${session.openingCommand === 'EHLO' ? 'ESMTP' : 'SMTP'}`;
-  if (session.hostNameAppearsAs) s += ` helo=<${session.hostNameAppearsAs}>`;
+  const helo = heloName(ctx, session);
+  if (helo) s += ` helo=<${helo}>`;
   return s;
 }

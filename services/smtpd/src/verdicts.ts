@@ -24,7 +24,7 @@ export function logReject(
   recipient?: string,
 ): void {
   const id = ctx.tx?.queueId ?? 'NOQUEUE';
-  const line = `${id}: reject: ${stage} from ${clientName(ctx)}: ${err.line};${rejectContext(session, sender, recipient)}`;
+  const line = `${id}: reject: ${stage} from ${clientName(ctx)}: ${err.line};${rejectContext(ctx, session, sender, recipient)}`;
   const log = ctx.tx?.queueId ? ctx.log.child({ queue_id: ctx.tx.queueId }) : ctx.log;
   log.info({ event: 'reject', stage, code: err.responseCode, enhanced: err.enhanced }, line);
 }

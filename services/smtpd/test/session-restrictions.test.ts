@@ -186,6 +186,27 @@ describe('smtpd restrictions', () => {
     c.close();
   });
 
+  test('smtpd_helo_required = no: MAIL without HELO is accepted and the HELO counts as absent', async () => {
+    h.setPolicy('smtp', { smtpd_helo_required: false });
+    try {
+      const from = h.engine.calls.length;
+      const c = await RawClient.connect(h.port('smtp'));
+      await c.reply();
+      assert.match((await c.cmd('MAIL FROM:<a@example.org>')) ?? '', /^250 2\.1\.0/);
+      assert.match((await c.cmd('RCPT TO:<b@example.test>')) ?? '', /^250 /);
+      await c.cmd('DATA');
+      assert.match((await c.cmd('x\r\n.')) ?? '', /^250 /);
+      await c.cmd('QUIT');
+      c.close();
+      const rcpt = h.engine.calls.slice(from).find((x) => x.stage === 'onRcptTo');
+      assert.equal(rcpt?.input.facts.helo, undefined);
+      assert.equal(h.received.at(-1)?.req.client.helo, undefined);
+      assert.equal(h.received.at(-1)?.req.client.protocol, 'SMTP');
+    } finally {
+      h.setPolicy('smtp', { smtpd_helo_required: true });
+    }
+  });
+
   test('strict_rfc821_envelopes: comments are refused with 501 5.1.7 / 5.1.3, tolerated when off', async () => {
     h.setPolicy('smtp', { strict_rfc821_envelopes: true });
     let c = await greeted(h);
