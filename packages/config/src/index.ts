@@ -9,3 +9,4 @@ export * from './errors.ts';
 export * from './compile.ts';
 export * from './directory-source.ts';
 export * from './config-store.ts';
+export * from './directory-users.ts';

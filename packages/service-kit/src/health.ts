@@ -16,13 +16,29 @@ export interface HealthServer {
   /** From now on /readyz answers 503, whatever the roles say. */
   setShuttingDown(): void;
   isReady(): boolean;
+  /** Serve an admin API route (paths under /admin/); see admin access rules in HealthOptions. */
+  addAdminRoute(method: string, path: string, handler: AdminHandler): void;
   close(): Promise<void>;
 }
+
+/** An admin API handler: reads the request (body streamed), answers with a status and JSON. */
+export type AdminHandler = (
+  req: IncomingMessage,
+  url: URL,
+) => Promise<{ status: number; body: unknown }>;
 
 export interface HealthOptions {
   listen: HostPort;
   metrics?: (req: IncomingMessage, res: ServerResponse) => void;
+  /**
+   * Bearer token required on /admin/ routes. Without one, the admin API answers
+   * only when the server listens on a loopback address (embedded mode).
+   */
+  adminToken?: string;
 }
+
+const isLoopback = (host: string): boolean =>
+  host === '127.0.0.1' || host === '::1' || host === 'localhost' || host.startsWith('127.');
 
 export async function startHealthServer(opts: HealthOptions): Promise<HealthServer> {
   const roles = new Map<string, boolean>();
@@ -30,8 +46,26 @@ export async function startHealthServer(opts: HealthOptions): Promise<HealthServ
   const isReady = () =>
     !shuttingDown && roles.size > 0 && [...roles.values()].every((ready) => ready);
 
+  const adminRoutes = new Map<string, AdminHandler>();
+  const adminAllowed = (req: IncomingMessage): boolean => {
+    if (opts.adminToken) return req.headers.authorization === `Bearer ${opts.adminToken}`;
+    return isLoopback(opts.listen.host);
+  };
+
   const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (path.startsWith('/admin/')) {
+      const handler = adminRoutes.get(`${req.method ?? 'GET'} ${path}`);
+      if (!handler) return sendJson(res, 404, { error: `no admin route ${req.method} ${path}` });
+      if (!adminAllowed(req)) return sendJson(res, 403, { error: 'admin API not allowed' });
+      const url = new URL(req.url ?? '/', 'http://admin');
+      handler(req, url).then(
+        ({ status, body }) => sendJson(res, status, body),
+        (err: unknown) =>
+          sendJson(res, 500, { error: err instanceof Error ? err.message : String(err) }),
+      );
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return send(res, 405, 'method not allowed\n');
     }
@@ -72,6 +106,7 @@ export async function startHealthServer(opts: HealthOptions): Promise<HealthServ
     setReady: (role, ready) => void roles.set(role, ready),
     setShuttingDown: () => void (shuttingDown = true),
     isReady,
+    addAdminRoute: (method, path, handler) => void adminRoutes.set(`${method} ${path}`, handler),
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -88,4 +123,9 @@ function send(res: ServerResponse, status: number, body: string): void {
     'cache-control': 'no-store',
   });
   res.end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(`${JSON.stringify(body)}\n`);
 }

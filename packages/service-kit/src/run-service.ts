@@ -3,7 +3,12 @@
 // metrics, and on SIGTERM/SIGINT drains the roles in reverse order and exits 0.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { startDirectoryPublisher, watchConfig, type ConfigHandle } from '@postfleet/config';
+import {
+  startDirectoryPublisher,
+  watchConfig,
+  withDirectoryUsers,
+  type ConfigHandle,
+} from '@postfleet/config';
 import { openPorts, isEmbedded, dataDirFrom, type Ports } from './ports.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createTelemetry, type Meter, type Tracer } from './telemetry.ts';
@@ -23,6 +28,8 @@ export interface RoleContext {
   listen: ListenAddresses;
   /** True when every role runs in this process on embedded adapters. */
   embedded: boolean;
+  /** Register admin API routes (postfleet sendmail, user ...) on the HTTP endpoint. */
+  admin: Pick<HealthServer, 'addAdminRoute'>;
 }
 
 export interface RoleHandle {
@@ -117,7 +124,11 @@ export async function runService(
     const telemetry = await createTelemetry({ env, serviceName });
     cleanups.push({ what: 'telemetry', run: () => telemetry.shutdown() });
 
-    health = await startHealthServer({ listen: listen.http, metrics: telemetry.metricsHandler });
+    health = await startHealthServer({
+      listen: listen.http,
+      metrics: telemetry.metricsHandler,
+      adminToken: env.POSTFLEET_ADMIN_TOKEN,
+    });
     const httpServer = health;
     cleanups.push({ what: 'http', run: () => httpServer.close() });
     for (const role of roles) health.register(role.name);
@@ -141,11 +152,14 @@ export async function runService(
         log.warn({ dir }, 'no configuration directory: running with the defaults and no domains');
       }
     }
-    const config = await watchConfig(ports.bus, {
+    const compiled = await watchConfig(ports.bus, {
       waitMs: opts.configWaitMs ?? (embedded ? 1_000 : 30_000),
       log,
     });
-    cleanups.push({ what: 'config watch', run: () => config.stop() });
+    cleanups.push({ what: 'config watch', run: () => compiled.stop() });
+    // Users of the user directory join the compiled MailUsers (virtual_mailbox_maps).
+    const config = await withDirectoryUsers(compiled, ports.bus);
+    cleanups.push({ what: 'user directory watch', run: () => config.stop() });
     log.info({ config_version: config.current().version }, 'configuration loaded');
 
     for (const role of roles) {
@@ -159,6 +173,7 @@ export async function runService(
         env,
         listen,
         embedded,
+        admin: health,
       });
       started.push({ name: role.name, handle });
       health.setReady(role.name, true);

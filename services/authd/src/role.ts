@@ -1,15 +1,26 @@
 // The authd role: SASL credential checks on the bus (Dovecot auth) against the
-// user directory, with failed-login penalties shared across replicas.
+// user directory, with failed-login penalties shared across replicas, and the
+// admin routes that manage the directory (`postfleet user`).
 import type { RoleDefinition } from '@postfleet/service-kit';
+import { USERS_BUCKET } from '@postfleet/config';
 import { openUserDirectory } from './user-directory.ts';
 import { startAuthdService } from './authd-service.ts';
+import { userRoutes } from './users-route.ts';
 
 export const authdRole: RoleDefinition = {
   name: 'authd',
   async start(ctx) {
-    const directory = await openUserDirectory(ctx.ports.sql, () => ctx.config.current());
+    const config = () => ctx.config.current();
+    const directory = await openUserDirectory(
+      ctx.ports.sql,
+      config,
+      await ctx.ports.bus.kv(USERS_BUCKET),
+    );
     const service = await startAuthdService({ bus: ctx.ports.bus, directory, log: ctx.log });
-    ctx.log.info('authd answering credential checks');
+    const routes = userRoutes(directory, config);
+    ctx.admin.addAdminRoute('GET', '/admin/users', routes.list);
+    ctx.admin.addAdminRoute('POST', '/admin/users', routes.set);
+    ctx.admin.addAdminRoute('DELETE', '/admin/users', routes.remove);
     return { stop: () => service.stop() };
   },
 };

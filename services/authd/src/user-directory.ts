@@ -2,7 +2,13 @@
 // `postfleet user add` and the operator, plus MailUser resources that carry a
 // passwordHash in the compiled config. The sql row wins when both exist.
 import type { Sql, Migration } from '@postfleet/sql';
-import type { RuntimeConfig } from '@postfleet/config';
+import type { KvStore } from '@postfleet/bus';
+import {
+  publishUser,
+  syncPublishedUsers,
+  unpublishUser,
+  type RuntimeConfig,
+} from '@postfleet/config';
 
 export interface DirectoryUser {
   address: string;
@@ -48,11 +54,19 @@ const fromRow = (r: UserRow): DirectoryUser => ({
   quotaBytes: Number(r.quota_bytes),
 });
 
+/**
+ * Open the directory; with `published`, every change is mirrored to the bus KV
+ * bucket other roles watch (addresses and flags only), and it is synced now.
+ */
 export async function openUserDirectory(
   sql: Sql,
   config: () => RuntimeConfig,
+  published?: KvStore,
 ): Promise<UserDirectory> {
   await sql.migrate('authd', USER_MIGRATIONS);
+  const listAll = async () =>
+    (await sql.query<UserRow>('SELECT * FROM mail_users ORDER BY address')).rows.map(fromRow);
+  if (published) await syncPublishedUsers(published, await listAll());
   return {
     async find(address) {
       const key = address.toLowerCase();
@@ -74,16 +88,16 @@ export async function openUserDirectory(
          ON CONFLICT (address) DO UPDATE SET password_hash = $2, enabled = true, updated_at = now()`,
         [address.toLowerCase(), passwordHash, quotaBytes],
       );
+      if (published)
+        await publishUser(published, { address: address.toLowerCase(), enabled: true, quotaBytes });
     },
     async remove(address) {
       const r = await sql.query('DELETE FROM mail_users WHERE address = $1', [
         address.toLowerCase(),
       ]);
+      if (published) await unpublishUser(published, address);
       return r.rowCount > 0;
     },
-    async list() {
-      const r = await sql.query<UserRow>('SELECT * FROM mail_users ORDER BY address');
-      return r.rows.map(fromRow);
-    },
+    list: listAll,
   };
 }

@@ -1,16 +1,26 @@
-// The cleanup role: message canonicalisation and queue entry (cleanup, pickup, trivial-rewrite).
-// Shell for now: it starts, logs, and stops cleanly; the work lands in files
-// named for what they do beside this one.
+// The cleanup role (Postfix cleanup + pickup + trivial-rewrite): answers smtpd's
+// cleanup requests on the bus, writes the queue records, and takes locally
+// submitted mail (`postfleet sendmail`) through the admin API.
 import type { RoleDefinition } from '@postfleet/service-kit';
+import { startCleanupService } from './cleanup-service.ts';
+import { sendmailRoute } from './sendmail-route.ts';
 
 export const cleanupRole: RoleDefinition = {
   name: 'cleanup',
   async start(ctx) {
-    ctx.log.info('started');
-    return {
-      async stop() {
-        ctx.log.info('stopped');
-      },
-    };
+    const myhostname = () => String(ctx.config.current().settings.myhostname ?? 'localhost');
+    const service = await startCleanupService({
+      bus: ctx.ports.bus,
+      blob: ctx.ports.blob,
+      config: () => ctx.config.current(),
+      log: ctx.log,
+      myhostname: myhostname(),
+    });
+    ctx.admin.addAdminRoute(
+      'POST',
+      '/admin/sendmail',
+      sendmailRoute({ bus: ctx.ports.bus, blob: ctx.ports.blob, myhostname }),
+    );
+    return { stop: () => service.stop() };
   },
 };

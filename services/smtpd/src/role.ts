@@ -1,16 +1,51 @@
-// The smtpd role: SMTP ingress (smtpd, postscreen, anvil).
-// Shell for now: it starts, logs, and stops cleanly; the work lands in files
-// named for what they do beside this one.
+// The smtpd role: opens the smtp, submission and submissions listeners with the
+// restriction engine, DNS resolver, authd client and TLS material wired in.
 import type { RoleDefinition } from '@postfleet/service-kit';
+import { loadTlsMaterial } from '@postfleet/service-kit';
+import { resolverFromEnv } from '@postfleet/dns';
+import { createAuthClient } from '@postfleet/authd';
+import { createRestrictionEngine } from './restrictions/index.ts';
+import { startSmtpdService } from './smtpd-service.ts';
 
 export const smtpdRole: RoleDefinition = {
   name: 'smtpd',
   async start(ctx) {
-    ctx.log.info('started');
-    return {
-      async stop() {
-        ctx.log.info('stopped');
+    const myhostname = String(ctx.config.current().settings.myhostname ?? 'localhost');
+    const resolver = resolverFromEnv(ctx.env);
+    const auth = createAuthClient(ctx.ports.bus);
+    const tls = await loadTlsMaterial({
+      env: ctx.env,
+      dataDir: ctx.ports.dataDir,
+      hostname: myhostname,
+    });
+    const service = await startSmtpdService({
+      bus: ctx.ports.bus,
+      blob: ctx.ports.blob,
+      config: () => ctx.config.current(),
+      engine: createRestrictionEngine({ resolver, log: ctx.log }),
+      resolver,
+      authenticate: async (mechanism, username, password, client) => {
+        const r = await auth({
+          mechanism,
+          username,
+          password,
+          clientAddress: client.address,
+          service: client.listener,
+        });
+        return r.result === 'ok' ? true : r.result === 'tempfail' ? 'tempfail' : false;
       },
+      log: ctx.log,
+      myhostname,
+      listeners: (['smtp', 'submission', 'submissions'] as const).map((name) => ({
+        name,
+        host: ctx.listen[name].host,
+        port: ctx.listen[name].port,
+      })),
+      tls,
+    });
+    return {
+      stop: () => service.stop(),
+      listening: service.addresses().map((a) => `${a.name} ${a.host}:${a.port}`),
     };
   },
 };

@@ -5,6 +5,8 @@ import { confCommand } from './conf.ts';
 import { versionCommand } from './version.ts';
 import { helpCommand } from './help.ts';
 import { notImplemented } from './not-implemented.ts';
+import { sendmailCommand } from './sendmail.ts';
+import { userCommand } from './user.ts';
 
 export const commands = {
   start: startCommand,
@@ -17,8 +19,8 @@ export const commands = {
     'map query TABLE KEY',
     'look a key up in an AccessMap/AddressMap (postmap -q)',
   ),
-  user: notImplemented('user add|passwd|list|delete ADDRESS', 'manage mailbox users'),
-  sendmail: notImplemented('sendmail [-f SENDER] RCPT...', 'submit a message from standard input'),
+  user: userCommand,
+  sendmail: sendmailCommand,
   import: notImplemented('import postfix DIR', 'turn main.cf and map files into resources'),
   version: versionCommand,
   help: helpCommand,
