@@ -10,3 +10,4 @@ export * from './compile.ts';
 export * from './directory-source.ts';
 export * from './config-store.ts';
 export * from './directory-users.ts';
+export * from './regexp-pattern.ts';

@@ -1,42 +1,15 @@
 // Validation of regexp_table(5)/pcre_table(5) patterns "/regexp/flags" and of the
 // actions that header/body checks and access(5) tables accept. The compiler uses
-// it; matching itself lives in @postfleet/maps.
+// it; the matcher itself is regexp-pattern.ts.
+import { parseRegexpPattern } from './regexp-pattern.ts';
 
-/**
- * Validates "/re/flags" or "!/re/" as regexp_table(5)/pcre_table(5) read it: any
- * non-alphanumeric delimiter; flags i (toggles case-insensitivity, on by default),
- * m, s, x, and PCRE's A E U X. Returns the reason it is invalid, or null.
- * The same rules as @postfleet/maps' matcher, which depends on this package.
- */
+/** Validates "/re/flags" or "!/re/" as regexp_table(5)/pcre_table(5) read it; the reason it is invalid, or null. */
 export function checkRegexpPattern(pattern: string): string | null {
-  let text = pattern.trim();
-  if (text.startsWith('!')) text = text.slice(1).trimStart();
-  const delim = text[0];
-  if (delim === undefined || /[\w\s\\]/.test(delim))
-    return `"${pattern}" is not of the form /regexp/flags`;
-  let end = -1;
-  for (let i = 1; i < text.length; i++) {
-    if (text[i] === '\\') i++;
-    else if (text[i] === delim) {
-      end = i;
-      break;
-    }
-  }
-  if (end < 0) return `"${pattern}": missing closing ${delim}`;
-  const source = text.slice(1, end);
-  if (!source) return `"${pattern}": empty regexp`;
-  let extended = false;
-  for (const f of text.slice(end + 1)) {
-    if (f === 'x') extended = true;
-    else if (!'imsAEUX'.includes(f)) return `"${pattern}": unknown flag "${f}"`;
-  }
   try {
-    new RegExp(
-      extended ? source.replace(/\\.|\s+|#[^\n]*/g, (m) => (m.startsWith('\\') ? m : '')) : source,
-    );
+    parseRegexpPattern(pattern, 'pcre');
     return null;
   } catch (err) {
-    return `"${pattern}": ${(err as Error).message}`;
+    return (err as Error).message;
   }
 }
 
