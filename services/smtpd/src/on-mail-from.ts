@@ -5,14 +5,9 @@ import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
 import { envelopeSyntaxError } from './envelope-syntax.ts';
 import { requiresAuth } from './on-auth.ts';
 import type { SmtpdDeps } from './smtpd-deps.ts';
+import { addressHook } from './address-hook.ts';
 import { SmtpReplyError, reply } from './smtp-reply.ts';
-import {
-  clientName,
-  saslUser,
-  sessionFacts,
-  type ConnContext,
-  type Registry,
-} from './session-state.ts';
+import { saslUser, sessionFacts, type ConnContext, type Registry } from './session-state.ts';
 import { logReject, logWarnings, verdictReply } from './verdicts.ts';
 
 /** The reply when this session may not start a transaction yet, or null. */
@@ -58,20 +53,5 @@ export function createOnMailFrom(deps: SmtpdDeps, registry: Registry) {
     ctx.tx.effects.push(...verdict.effects);
   }
 
-  return function onMailFrom(
-    address: SMTPServerAddress,
-    session: SMTPServerSession,
-    callback: (err?: Error | null) => void,
-  ): void {
-    const ctx = registry.get(session.id);
-    if (!ctx) return callback(reply(451, '4.3.0', 'Error: internal error'));
-    mailFrom(ctx, address, session).then(
-      () => callback(),
-      (err: unknown) => {
-        if (err instanceof SmtpReplyError) return callback(err);
-        ctx.log.error({ err }, `error: MAIL stage for ${clientName(ctx)} failed`);
-        callback(reply(451, '4.3.0', 'Error: temporary failure'));
-      },
-    );
-  };
+  return addressHook(registry, 'MAIL', mailFrom);
 }

@@ -5,7 +5,8 @@ import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
 import { newQueueId } from '@postfleet/queue-record';
 import { envelopeSyntaxError } from './envelope-syntax.ts';
 import type { SmtpdDeps } from './smtpd-deps.ts';
-import { SmtpReplyError, reply } from './smtp-reply.ts';
+import { addressHook } from './address-hook.ts';
+import { reply } from './smtp-reply.ts';
 import {
   clientName,
   saslUser,
@@ -56,20 +57,5 @@ export function createOnRcptTo(deps: SmtpdDeps, registry: Registry) {
     }
   }
 
-  return function onRcptTo(
-    address: SMTPServerAddress,
-    session: SMTPServerSession,
-    callback: (err?: Error | null) => void,
-  ): void {
-    const ctx = registry.get(session.id);
-    if (!ctx) return callback(reply(451, '4.3.0', 'Error: internal error'));
-    rcptTo(ctx, address, session).then(
-      () => callback(),
-      (err: unknown) => {
-        if (err instanceof SmtpReplyError) return callback(err);
-        ctx.log.error({ err }, `error: RCPT stage for ${clientName(ctx)} failed`);
-        callback(reply(451, '4.3.0', 'Error: temporary failure'));
-      },
-    );
-  };
+  return addressHook(registry, 'RCPT', rcptTo);
 }
