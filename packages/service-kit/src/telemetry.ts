@@ -4,6 +4,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   context,
+  ROOT_CONTEXT,
+  SpanStatusCode,
   trace,
   type Context,
   type Meter,
@@ -97,4 +99,37 @@ export function extractTrace(headers: BusHeaders, base: Context = context.active
 export function traceIdOf(ctx: Context = context.active()): string | undefined {
   const span = trace.getSpanContext(ctx);
   return span && trace.isSpanContextValid(span) ? span.traceId : undefined;
+}
+
+/** One stage of a message's trace, as roles use it: no OpenTelemetry types leak out. */
+export interface MessageSpan {
+  /** W3C traceparent of this span, to carry on in bus headers and the queue record. */
+  traceparent: string | undefined;
+  /** End the span with the stage's outcome (e.g. "queued", "rejected"). */
+  end(outcome: string, failed?: boolean): void;
+}
+
+/**
+ * Start a span for one message in a role: a child of the traceparent it arrived
+ * with (from the previous role), or a new trace when there is none.
+ */
+export function startMessageSpan(
+  tracer: Tracer,
+  name: string,
+  queueId: string,
+  parentTraceparent?: string,
+): MessageSpan {
+  const parent = parentTraceparent
+    ? extractTrace({ traceparent: parentTraceparent }, ROOT_CONTEXT)
+    : ROOT_CONTEXT;
+  const span = tracer.startSpan(name, { attributes: { 'postfleet.queue_id': queueId } }, parent);
+  const headers = injectTrace({}, trace.setSpan(parent, span));
+  return {
+    traceparent: headers.traceparent,
+    end(outcome, failed = false) {
+      span.setAttribute('postfleet.outcome', outcome);
+      if (failed) span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
+      span.end();
+    },
+  };
 }

@@ -3,7 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { context, trace } from '@opentelemetry/api';
-import { createTelemetry, extractTrace, injectTrace, traceIdOf } from '../src/telemetry.ts';
+import {
+  createTelemetry,
+  extractTrace,
+  injectTrace,
+  startMessageSpan,
+  traceIdOf,
+} from '../src/telemetry.ts';
 import { startHealthServer } from '../src/health.ts';
 
 test('metrics are scraped as Prometheus text; traceparent round-trips through headers', async () => {
@@ -35,6 +41,26 @@ test('metrics are scraped as Prometheus text; traceparent round-trips through he
     assert.equal(traceIdOf(extractTrace({})), undefined);
   } finally {
     await health.close();
+    await telemetry.shutdown();
+  }
+});
+
+test('a message span continues the trace it arrived with, or starts a new one', async () => {
+  const telemetry = await createTelemetry({ env: {}, serviceName: 'span-test' });
+  try {
+    const smtpd = startMessageSpan(telemetry.tracer, 'smtpd', 'QID1');
+    assert.match(smtpd.traceparent ?? '', /^00-([0-9a-f]{32})-([0-9a-f]{16})-0[01]$/);
+    const cleanup = startMessageSpan(telemetry.tracer, 'cleanup', 'QID1', smtpd.traceparent);
+    const [, smtpdTrace, smtpdSpan] = /^00-(\w+)-(\w+)/.exec(smtpd.traceparent ?? '') ?? [];
+    const [, cleanupTrace, cleanupSpan] = /^00-(\w+)-(\w+)/.exec(cleanup.traceparent ?? '') ?? [];
+    assert.equal(cleanupTrace, smtpdTrace, 'same trace id');
+    assert.notEqual(cleanupSpan, smtpdSpan, 'a new span within it');
+    const other = startMessageSpan(telemetry.tracer, 'smtpd', 'QID2');
+    assert.notEqual(/^00-(\w+)/.exec(other.traceparent ?? '')?.[1], smtpdTrace);
+    cleanup.end('queued');
+    smtpd.end('queued');
+    other.end('tempfail', true);
+  } finally {
     await telemetry.shutdown();
   }
 });

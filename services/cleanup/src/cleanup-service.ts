@@ -16,6 +16,7 @@ import {
   type QueueRecord,
 } from '@postfleet/queue-record';
 import type { Logger } from 'pino';
+import { startMessageSpan, type Meter, type Tracer } from '@postfleet/service-kit';
 import { compileChecks, type ContentEffects } from './cleanup-checks.ts';
 import { buildEnvelope, qualifyAddress } from './cleanup-envelope.ts';
 import { CleanupDiscard, CleanupReject, CleanupTempfail } from './cleanup-errors.ts';
@@ -29,6 +30,8 @@ export interface CleanupDeps {
   myhostname: string;
   /** Clock for Received:/Date: (tests inject a fixed one). */
   now?: () => Date;
+  /** One span per message continuing smtpd's trace, and an outcome counter. */
+  telemetry?: { tracer: Tracer; meter: Meter };
 }
 
 /** Blob key of a queued message's canonical copy. */
@@ -38,9 +41,23 @@ export function queueBlobKey(queueId: string): string {
 
 export async function startCleanupService(deps: CleanupDeps): Promise<{ stop(): Promise<void> }> {
   await deps.bus.ensureStream({ name: QUEUE_STREAM, subjects: ['queue.>'] });
+  const outcomes = deps.telemetry?.meter.createCounter('postfleet.cleanup.messages', {
+    description: 'Messages cleanup answered, by status (queued, rejected, discarded, tempfail)',
+  });
   const sub = await deps.bus.reply(
     CLEANUP_SUBJECT,
-    async (msg) => encodeJson(await cleanupMessage(deps, decodeCleanupRequest(msg.data))),
+    async (msg) => {
+      const req = decodeCleanupRequest(msg.data);
+      const span = deps.telemetry
+        ? startMessageSpan(deps.telemetry.tracer, 'cleanup', req.queueId, req.traceparent)
+        : undefined;
+      // The queue record carries cleanup's span, so qmgr's work joins the same trace.
+      if (span?.traceparent) req.traceparent = span.traceparent;
+      const reply = await cleanupMessage(deps, req);
+      span?.end(reply.status, reply.status === 'tempfail');
+      outcomes?.add(1, { status: reply.status });
+      return encodeJson(reply);
+    },
     'cleanup',
   );
   return { stop: () => sub.stop() };

@@ -15,6 +15,7 @@ export const cleanupRole: RoleDefinition = {
       config: () => ctx.config.current(),
       log: ctx.log,
       myhostname: myhostname(),
+      telemetry: { tracer: ctx.tracer, meter: ctx.meter },
     });
     ctx.admin.addAdminRoute(
       'POST',

@@ -21,7 +21,11 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 }
 
 export function createOnConnect(deps: SmtpdDeps, registry: Registry, anvil: Anvil) {
+  const connections = deps.telemetry?.meter.createCounter('smtp.server.connections', {
+    description: 'SMTP connections accepted, by listener',
+  });
   async function connect(ctx: ConnContext, session: SMTPServerSession): Promise<void> {
+    connections?.add(1, { listener: ctx.listener });
     try {
       const names = await withTimeout(
         deps.resolver.clientNames(ctx.client.address),

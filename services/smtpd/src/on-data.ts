@@ -16,6 +16,7 @@ import {
   type ClientInfo,
 } from '@postfleet/queue-record';
 import { bareNewlineText } from './bare-newline.ts';
+import { startMessageSpan } from '@postfleet/service-kit';
 import type { SmtpdDeps } from './smtpd-deps.ts';
 import { SizeGuard } from './size-guard.ts';
 import { SmtpReplyError, queueWriteError, reply } from './smtp-reply.ts';
@@ -112,11 +113,15 @@ export function buildCleanupRequest(
 
 export function createOnData(deps: SmtpdDeps, registry: Registry) {
   const timeoutMs = deps.cleanupTimeoutMs ?? 60_000;
+  const messages = deps.telemetry?.meter.createCounter('smtp.server.messages', {
+    description: 'Messages at the end of DATA, by outcome (accepted, rejected, deferred)',
+  });
 
   async function receive(
     ctx: ConnContext,
     stream: SMTPServerDataStream,
     session: SMTPServerSession,
+    traceparent: string | undefined,
   ): Promise<string> {
     const queueId = ctx.tx?.queueId ?? newQueueId();
     const log = ctx.log.child({ queue_id: queueId });
@@ -173,6 +178,7 @@ export function createOnData(deps: SmtpdDeps, registry: Registry) {
     }
 
     const request = buildCleanupRequest(ctx, session, queueId, key, size);
+    if (traceparent) request.traceparent = traceparent;
     let answer: CleanupReply;
     try {
       const data = await deps.bus.request(CLEANUP_SUBJECT, encodeJson(request), { timeoutMs });
@@ -221,13 +227,22 @@ export function createOnData(deps: SmtpdDeps, registry: Registry) {
       stream.resume();
       return callback(queueWriteError());
     }
-    receive(ctx, stream, session).then(
+    const span = deps.telemetry
+      ? startMessageSpan(deps.telemetry.tracer, 'smtpd', ctx.tx?.queueId ?? 'unknown')
+      : undefined;
+    receive(ctx, stream, session, span?.traceparent).then(
       (message) => {
         ctx.tx = null;
+        span?.end('queued');
+        messages?.add(1, { outcome: 'accepted', listener: ctx.listener });
         callback(null, message);
       },
       (err: unknown) => {
         ctx.tx = null;
+        const outcome =
+          err instanceof SmtpReplyError && err.responseCode >= 500 ? 'rejected' : 'deferred';
+        span?.end(outcome, outcome === 'deferred');
+        messages?.add(1, { outcome, listener: ctx.listener });
         if (err instanceof SmtpReplyError) return callback(err);
         ctx.log.error({ err }, `error: DATA for ${clientName(ctx)} failed`);
         callback(queueWriteError());

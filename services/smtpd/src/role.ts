@@ -42,6 +42,7 @@ export const smtpdRole: RoleDefinition = {
         port: ctx.listen[name].port,
       })),
       tls,
+      telemetry: { tracer: ctx.tracer, meter: ctx.meter },
     });
     return {
       stop: () => service.stop(),

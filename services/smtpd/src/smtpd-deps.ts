@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { BlobStore } from '@postfleet/blob';
 import type { Bus } from '@postfleet/bus';
 import type { ListenerName, RuntimeConfig } from '@postfleet/config';
+import type { Meter, Tracer } from '@postfleet/service-kit';
 import type { Anvil } from './anvil.ts';
 import type { RestrictionEngine } from './restrictions/types.ts';
 
@@ -49,6 +50,8 @@ export interface SmtpdDeps {
   cleanupTimeoutMs?: number;
   /** Connection counters (default: in-process). */
   anvil?: Anvil;
+  /** Traces (one span per message, carried on to cleanup) and metrics; none in most tests. */
+  telemetry?: { tracer: Tracer; meter: Meter };
   /** How long a PROXY header may take to arrive (default 10 s). */
   proxyTimeoutMs?: number;
 }
