@@ -4,89 +4,19 @@
 // with 0 on SIGINT and on SIGTERM.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { freePort, makeTempDir } from '@postfleet/harness';
-
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const node = join(root, 'node_modules/.bin/node');
-const cli = join(root, 'packages/cli/src/postfleet.ts');
-
-const domainYaml = `apiVersion: postfleet.io/v1alpha1
-kind: MailDomain
-metadata:
-  name: example-test
-spec:
-  domain: example.test
-  class: virtual
-`;
-
-interface Started {
-  child: ChildProcess;
-  base: string;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  readyMs: number;
-}
-
-async function start(dataDir: string, configDir: string): Promise<Started> {
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of ['NATS_URL', 'DATABASE_URL', 'S3_ENDPOINT']) delete env[k];
-  Object.assign(env, {
-    POSTFLEET_DATA_DIR: dataDir,
-    POSTFLEET_CONFIG_DIR: configDir,
-    POSTFLEET_HTTP_ADDR: `127.0.0.1:${port}`,
-    // Every protocol listener on a free port, so parallel runs never collide.
-    POSTFLEET_SMTP_ADDR: '127.0.0.1:0',
-    POSTFLEET_SUBMISSION_ADDR: '127.0.0.1:0',
-    POSTFLEET_SUBMISSIONS_ADDR: '127.0.0.1:0',
-    POSTFLEET_IMAP_ADDR: '127.0.0.1:0',
-    POSTFLEET_IMAPS_ADDR: '127.0.0.1:0',
-    POSTFLEET_POP3_ADDR: '127.0.0.1:0',
-    POSTFLEET_POP3S_ADDR: '127.0.0.1:0',
-  });
-  const t0 = performance.now();
-  const child = spawn(node, [cli, 'start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const base = `http://127.0.0.1:${port}`;
-  let exitedEarly = false;
-  void exited.then(() => (exitedEarly = true));
-  for (;;) {
-    if (exitedEarly) throw new Error(`postfleet start exited before ready:\n${out}`);
-    if (performance.now() - t0 > 120_000) {
-      child.kill('SIGKILL');
-      throw new Error(`not ready within 120 s:\n${out}`);
-    }
-    const status = await fetch(`${base}/readyz`).then(
-      (r) => r.status,
-      () => 0,
-    );
-    if (status === 200) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const readyMs = Math.round(performance.now() - t0);
-  return { child, base, output: () => out, exited, readyMs };
-}
-
-async function withinMs<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import {
+  cli,
+  domainYaml,
+  node,
+  root,
+  startPostfleet,
+  withinMs,
+  type Started,
+} from './support/postfleet-process.ts';
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   test(`postfleet start becomes ready and exits 0 on ${signal}`, async (t) => {
@@ -95,7 +25,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     await writeFile(join(conf.path, 'domain.yaml'), domainYaml);
     let started: Started | undefined;
     try {
-      started = await start(data.path, conf.path);
+      started = await startPostfleet(data.path, conf.path);
       t.diagnostic(`ready after ${started.readyMs} ms`);
 
       const healthz = await fetch(`${started.base}/healthz`);
