@@ -158,12 +158,13 @@ if (!bin) {
 console.log(
   '# smtp.queue_durability[embedded]: bus = PGlite tables on NodeFS; PGlite 0.5 never fsyncs ' +
     'there (NODEFS has no fsync op, syncToFs is a no-op; relaxedDurability unset = false, ' +
-    'which only matters for IndexedDB/OPFS): an acknowledged record survives a process crash, ' +
-    'not a power loss',
+    'which only matters for IndexedDB/OPFS): writes reach the OS, so an acknowledged record ' +
+    'should survive a process kill, not a power loss',
 );
 console.log(
   '# smtp.queue_durability[nats+pg+s3]: JetStream file storage, R1, nats-server 2.9.10 ' +
-    'default sync (lazy fsync every 2 min); PubAck after the write to the page cache',
+    'default sync (lazy fsync, every 2 min per DESIGN.md; not re-checked in its source): ' +
+    'PubAck does not wait for fsync',
 );
 
 for (const backend of ['embedded', 'nats+pg+s3'] as const) {
