@@ -255,13 +255,18 @@ describe('reject_unknown_helo_hostname', () => {
     assertAccept(await rcpt(c, { helo: 'v6only.test' }));
     assertAccept(await rcpt(c, { helo: 'good.test' }));
   });
-  it('no such host: 550 5.7.1 Host not found; tempfail: 450 4.7.1', async () => {
+  it('no such host: 450 4.7.1 Host not found (Postfix unknown_hostname_reject_code); tempfail: 450 4.7.1', async () => {
     assertReject(
       await rcpt(c, { helo: 'nohost.test' }),
-      550,
-      '5.7.1',
+      450,
+      '4.7.1',
       '<nohost.test>: Helo command rejected: Host not found',
     );
+    const strict = makeConfig({
+      smtpd_helo_restrictions: ['reject_unknown_helo_hostname'],
+      ...({ unknown_hostname_reject_code: 550 } as Partial<EffectivePolicy>),
+    });
+    assertReject(await rcpt(strict, { helo: 'nohost.test' }), 550, '5.7.1');
     assertReject(
       await rcpt(c, { helo: 'slowhelo.test' }),
       450,
@@ -279,14 +284,19 @@ describe('reject_unknown_sender_domain / reject_unknown_recipient_domain', () =>
     assertAccept(await rcpt(s, { sender: '' }));
     assertAccept(await rcpt(s, { sender: 'bob@example.test' }));
   });
-  it('unknown: 550 5.1.8 Domain not found; tempfail: 450 4.1.8', async () => {
+  it('unknown: 450 4.1.8 Domain not found (Postfix unknown_address_reject_code); tempfail: 450 4.1.8', async () => {
     assertReject(
       await rcpt(s, { sender: 'a@nodomain.test' }),
-      550,
-      '5.1.8',
+      450,
+      '4.1.8',
       '<a@nodomain.test>: Sender address rejected: Domain not found',
     );
-    assertReject(await rcpt(s, { sender: 'a@txtonly.test' }), 550, '5.1.8');
+    assertReject(await rcpt(s, { sender: 'a@txtonly.test' }), 450, '4.1.8');
+    const strict = makeConfig({
+      smtpd_sender_restrictions: ['reject_unknown_sender_domain'],
+      ...({ unknown_address_reject_code: 550 } as Partial<EffectivePolicy>),
+    });
+    assertReject(await rcpt(strict, { sender: 'a@nodomain.test' }), 550, '5.1.8');
     assertReject(
       await rcpt(s, { sender: 'a@tempfail.test' }),
       450,
@@ -302,7 +312,7 @@ describe('reject_unknown_sender_domain / reject_unknown_recipient_domain', () =>
       /Domain nullmx\.test does not accept mail \(nullMX\)/,
     );
   });
-  it('recipient: 550 5.1.2 / 450 4.1.2', async () => {
+  it('recipient: 450 4.1.2 unknown / 450 4.1.2 tempfail', async () => {
     const r = makeConfig({
       smtpd_recipient_restrictions: [
         'reject_unknown_recipient_domain',
@@ -313,8 +323,8 @@ describe('reject_unknown_sender_domain / reject_unknown_recipient_domain', () =>
     const trusted = { client: { address: '127.0.0.1' } };
     assertReject(
       await rcpt(r, { ...trusted, recipient: 'a@nodomain.test' }),
-      550,
-      '5.1.2',
+      450,
+      '4.1.2',
       '<a@nodomain.test>: Recipient address rejected: Domain not found',
     );
     assertReject(await rcpt(r, { ...trusted, recipient: 'a@tempfail.test' }), 450, '4.1.2');

@@ -686,14 +686,20 @@ describe('warn_if_reject and sleep', () => {
 });
 
 describe('client hostname rules', () => {
-  it('reject_unknown_client_hostname: 550 5.7.25, 450 4.7.25 on tempfail', async () => {
+  it('reject_unknown_client_hostname: 450 4.7.25 (Postfix unknown_client_reject_code), 450 on tempfail', async () => {
     const config = makeConfig({ smtpd_client_restrictions: ['reject_unknown_client_hostname'] });
     assertReject(
       await rcpt(config),
-      550,
-      '5.7.25',
+      450,
+      '4.7.25',
       'Client host rejected: cannot find your hostname, [192.0.2.1]',
     );
+    const strict = makeConfig({
+      smtpd_client_restrictions: ['reject_unknown_client_hostname'],
+      ...({ unknown_client_reject_code: 550 } as Partial<EffectivePolicy>),
+    });
+    assertReject(await rcpt(strict), 550, '5.7.25');
+    assertReject(await rcpt(strict, { client: { namesTempfail: true } }), 450, '4.7.25');
     assertReject(await rcpt(config, { client: { namesTempfail: true } }), 450, '4.7.25');
     assertAccept(
       await rcpt(config, {
@@ -707,8 +713,8 @@ describe('client hostname rules', () => {
     });
     assertReject(
       await rcpt(config),
-      550,
-      '5.7.25',
+      450,
+      '4.7.25',
       'Client host rejected: cannot find your reverse hostname, [192.0.2.1]',
     );
     assertAccept(await rcpt(config, { client: { reverseHostname: 'ptr.sender.test' } }));

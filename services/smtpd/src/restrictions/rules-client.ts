@@ -5,13 +5,17 @@ import { DUNNO, reject } from './reply.ts';
 import type { RuleTable } from './rule.ts';
 import type { EvalState } from './state.ts';
 
-/** Postfix unknown_client_reject_code for a permanent failure; a lookup tempfail is always 450. */
+/**
+ * Postfix unknown_client_reject_code (default 450, as in Postfix; read if present,
+ * not yet a MailPolicy field) for a permanent failure; a lookup tempfail is always 450.
+ */
 function unknownClient(state: EvalState, what: string): ReturnType<typeof reject> {
   const c = state.input.facts.client;
-  const temp = c.namesTempfail;
+  const policy = state.input.policy as { unknown_client_reject_code?: number };
+  const code = c.namesTempfail ? 450 : (policy.unknown_client_reject_code ?? 450);
   return reject(state, {
-    code: temp ? 450 : 550,
-    enhanced: temp ? '4.7.25' : '5.7.25',
+    code,
+    enhanced: `${String(code)[0]}.7.25`,
     text: `Client host rejected: cannot find your ${what}, [${c.address}]`,
   });
 }

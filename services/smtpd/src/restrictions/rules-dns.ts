@@ -59,6 +59,18 @@ async function listCheck(
   return reject(state, templateReply(expanded, code));
 }
 
+/**
+ * Postfix unknown_hostname_reject_code / unknown_address_reject_code for a name that
+ * does not exist: 450 by default, as in Postfix (read if present, not yet MailPolicy fields).
+ */
+function unknownCode(
+  state: EvalState,
+  name: 'unknown_hostname_reject_code' | 'unknown_address_reject_code',
+): { code: number; digit: string } {
+  const code = (state.input.policy as Partial<Record<typeof name, number>>)[name] ?? 450;
+  return { code, digit: String(code)[0] ?? '4' };
+}
+
 async function unknownHelo(state: EvalState): Promise<RuleResult> {
   const helo = state.input.facts.helo ?? '';
   if (helo.startsWith('[')) return checkHeloLiteral(state, helo);
@@ -66,10 +78,11 @@ async function unknownHelo(state: EvalState): Promise<RuleResult> {
   const r = state.deps.resolver;
   const answers = await Promise.all([r.a(name), r.aaaa(name), r.mx(name)]);
   if (answers.some((a) => a.status === 'ok' && a.records.length > 0)) return DUNNO;
-  const reply = { enhanced: '5.7.1', text: `<${helo}>: Helo command rejected: Host not found` };
+  const text = `<${helo}>: Helo command rejected: Host not found`;
   if (answers.some((a) => a.status === 'tempfail'))
-    return deferIfPermit(state, { ...reply, code: 450 });
-  return reject(state, { ...reply, code: 550 });
+    return deferIfPermit(state, { code: 450, enhanced: '4.7.1', text });
+  const { code, digit } = unknownCode(state, 'unknown_hostname_reject_code');
+  return reject(state, { code, enhanced: `${digit}.7.1`, text });
 }
 
 async function unknownDomain(state: EvalState, role: 'sender' | 'recipient'): Promise<RuleResult> {
@@ -100,7 +113,8 @@ async function unknownDomain(state: EvalState, role: 'sender' | 'recipient'): Pr
       return deferIfPermit(state, { code: 450, enhanced: `4.${detail}`, text: notFound });
     }
   }
-  return reject(state, { code: 550, enhanced: `5.${detail}`, text: notFound });
+  const { code, digit } = unknownCode(state, 'unknown_address_reject_code');
+  return reject(state, { code, enhanced: `${digit}.${detail}`, text: notFound });
 }
 
 export const dnsRules: RuleTable = {
