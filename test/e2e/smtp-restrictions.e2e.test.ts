@@ -529,6 +529,7 @@ async function runScenario(stack: Stack, s: Scenario): Promise<void> {
       PASSWORD,
       ...(opts.extra ?? []),
     ];
+  const queuedBefore = stack.queue.records.length;
   const r: SwaksResult = await swaks(opts);
   assertReply(r, ...s.expect);
   if (s.expect[0].startsWith('4')) assertNoReply(r, '250 2.0.0');
@@ -540,6 +541,7 @@ async function runScenario(stack: Stack, s: Scenario): Promise<void> {
   if (s.notQueued) {
     await sleep(500);
     if (r.queueId) assert.equal(stack.queue.count(r.queueId), 0, 'a record was queued');
+    assert.equal(stack.queue.records.length, queuedBefore, 'something was queued');
   }
 }
 
@@ -560,6 +562,38 @@ for (const kind of ['embedded', 'real'] as BackendKind[]) {
     });
 
     for (const s of scenarios) test(s.name, () => runScenario(stack, s));
+
+    test('config reload without restart: allowed, refused after the AccessMap changes, allowed again', async () => {
+      const base: Scenario = {
+        name: '',
+        smtp: { smtpd_sender_restrictions: ['check_sender_access AccessMap/senders'] },
+        expect: [''],
+      };
+      const attempt = () =>
+        swaks({
+          port: stack.smtpPort,
+          proxyFrom: UNTRUSTED,
+          helo: 'client.example.org',
+          from: 'flip@example.org',
+          to: 'bob@example.test',
+          quitAfter: 'RCPT',
+        });
+      await stack.setConfig(configFor({ ...base, resources: senderAccess('REJECT unused') }));
+      assertReply(await attempt(), '250 2.1.5');
+      await stack.setConfig(
+        configFor({
+          ...base,
+          resources: [accessMap('senders', 'hash', { 'flip@example.org': 'REJECT Now blocked' })],
+        }),
+      );
+      assertReply(
+        await attempt(),
+        '554 5.7.1',
+        '<flip@example.org>: Sender address rejected: Now blocked',
+      );
+      await stack.setConfig(configFor({ ...base, resources: senderAccess('REJECT unused') }));
+      assertReply(await attempt(), '250 2.1.5');
+    });
 
     test('smtpd_helo_required: MAIL before HELO gets 503 5.5.1', async () => {
       await stack.setConfig(
