@@ -37,6 +37,8 @@ import { HANDLER_FAILED_NAK_MS, REPLY_ERROR_HEADER } from './constants.ts';
 const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;
 const DEFAULT_ACK_WAIT_MS = 30_000;
 const DEFAULT_MAX_IN_FLIGHT = 16;
+/** How long a publish waits for a reconnect in progress before trying anyway. */
+const PUBLISH_RECONNECT_WAIT_MS = 5_000;
 /** JetStream API error codes (nats-server). */
 const STREAM_NOT_FOUND = 10059;
 
@@ -205,6 +207,35 @@ export async function createNatsBus(url: string): Promise<Bus> {
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
   });
+  // Core NATS loses what is sent while the client is reconnecting (a request from that
+  // window is never served and only times out), so requests and publishes wait for the
+  // reconnect, within their own timeout.
+  let connected = true;
+  let reconnected: Promise<void> = Promise.resolve();
+  let markReconnected: () => void = () => undefined;
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect' && connected) {
+        connected = false;
+        reconnected = new Promise((resolve) => (markReconnected = resolve));
+      } else if (s.type === 'reconnect') {
+        connected = true;
+        markReconnected();
+      }
+    }
+  })();
+  /** Waits (at most timeoutMs) for a reconnect in progress; returns the time left. */
+  const whenConnected = async (timeoutMs: number): Promise<number> => {
+    if (connected) return timeoutMs;
+    const t0 = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      reconnected,
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    return Math.max(1, timeoutMs - (Date.now() - t0));
+  };
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
   const kvm = new Kvm(js);
@@ -249,6 +280,7 @@ export async function createNatsBus(url: string): Promise<Bus> {
     },
 
     publish: async (subject, data, opts) => {
+      await whenConnected(PUBLISH_RECONNECT_WAIT_MS);
       const ack = await js.publish(subject, data, {
         msgID: opts?.msgId,
         headers: fromHeaders(opts?.headers),
@@ -292,7 +324,7 @@ export async function createNatsBus(url: string): Promise<Bus> {
       let reply: Msg;
       try {
         reply = await nc.request(subject, data, {
-          timeout: opts.timeoutMs,
+          timeout: await whenConnected(opts.timeoutMs),
           headers: fromHeaders(opts.headers),
         });
       } catch (err) {
