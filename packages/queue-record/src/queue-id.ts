@@ -27,3 +27,11 @@ export function newQueueId(now = Date.now()): string {
 export function isQueueId(s: string): boolean {
   return /^[0-9BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz]{10}z[0-9A-Za-y]{5}$/.test(s);
 }
+
+/** Arrival time (ms, to the second) encoded in a queue id, or null if it is not one. */
+export function queueIdTime(id: string): number | null {
+  if (!isQueueId(id)) return null;
+  let seconds = 0;
+  for (const c of id.slice(0, 6)) seconds = seconds * 52 + ALPHABET.indexOf(c);
+  return seconds * 1000;
+}

@@ -4,6 +4,7 @@
 import type { RoleDefinition } from '@postfleet/service-kit';
 import { startCleanupService } from './cleanup-service.ts';
 import { sendmailRoute } from './sendmail-route.ts';
+import { startOrphanSweeper } from './cleanup-orphans.ts';
 
 export const cleanupRole: RoleDefinition = {
   name: 'cleanup',
@@ -22,6 +23,12 @@ export const cleanupRole: RoleDefinition = {
       '/admin/sendmail',
       sendmailRoute({ bus: ctx.ports.bus, blob: ctx.ports.blob, myhostname }),
     );
-    return { stop: () => service.stop() };
+    const sweeper = startOrphanSweeper(ctx.ports.blob, ctx.log);
+    return {
+      async stop() {
+        await service.stop();
+        await sweeper.stop();
+      },
+    };
   },
 };
