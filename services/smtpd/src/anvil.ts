@@ -1,6 +1,8 @@
-// anvil: per-client-IP concurrent connection count and connection rate, as
-// Postfix's anvil(8) server. Behind a small interface so replicas can later
-// share the counters through the bus; the local implementation is in memory.
+// anvil: per-client-IP concurrent connection count, connection rate and
+// message (MAIL FROM) rate, as Postfix's anvil(8) server. Behind a small
+// interface so replicas can later share the counters through the bus; the
+// local implementation is in memory. mynetworks clients are exempt (below).
+import { inNetworks, parseNetwork, type Network } from './restrictions/networks.ts';
 
 export interface AnvilCounts {
   /** Concurrent connections from this client, this one included. */
@@ -14,20 +16,30 @@ export interface Anvil {
   connect(key: string): Promise<AnvilCounts>;
   /** The connection from key has ended. */
   disconnect(key: string): Promise<void>;
+  /** Register a MAIL FROM from key; returns the messages within the rate window, this one included. */
+  message(key: string): Promise<number>;
 }
 
-/** In-process anvil; rate counts connections in a sliding window (anvil_rate_time_unit, 60 s). */
+/** In-process anvil; rates count events in a sliding window (anvil_rate_time_unit, 60 s). */
 export function createLocalAnvil(opts: { windowMs?: number; now?: () => number } = {}): Anvil {
   const windowMs = opts.windowMs ?? 60_000;
   const now = opts.now ?? Date.now;
   const active = new Map<string, number>();
   const starts = new Map<string, number[]>();
+  const mails = new Map<string, number[]>();
+  /** Events of key still inside the window, after dropping the old ones (and empty keys). */
+  function recentIn(events: Map<string, number[]>, key: string, t: number): number[] {
+    const recent = (events.get(key) ?? []).filter((s) => t - s < windowMs);
+    if (recent.length === 0) events.delete(key);
+    else events.set(key, recent);
+    return recent;
+  }
   return {
     async connect(key) {
       const t = now();
       const count = (active.get(key) ?? 0) + 1;
       active.set(key, count);
-      const recent = (starts.get(key) ?? []).filter((s) => t - s < windowMs);
+      const recent = recentIn(starts, key, t);
       recent.push(t);
       starts.set(key, recent);
       return { count, rate: recent.length };
@@ -37,9 +49,15 @@ export function createLocalAnvil(opts: { windowMs?: number; now?: () => number }
       if (count <= 0) active.delete(key);
       else active.set(key, count);
       const t = now();
-      const recent = (starts.get(key) ?? []).filter((s) => t - s < windowMs);
-      if (recent.length === 0) starts.delete(key);
-      else starts.set(key, recent);
+      recentIn(starts, key, t);
+      recentIn(mails, key, t);
+    },
+    async message(key) {
+      const t = now();
+      const recent = recentIn(mails, key, t);
+      recent.push(t);
+      mails.set(key, recent);
+      return recent.length;
     },
   };
 }
@@ -68,4 +86,23 @@ export function anvilVerdict(
     };
   }
   return null;
+}
+
+/**
+ * smtpd_client_event_limit_exceptions: Postfix's default is $mynetworks, and
+ * clients there are neither counted nor limited by anvil.
+ */
+export function anvilExempt(address: string, mynetworks: readonly string[]): boolean {
+  const nets = mynetworks.map(parseNetwork).filter((n): n is Network => n !== null);
+  return inNetworks(nets, address);
+}
+
+/** Postfix's 450 when a client is over smtpd_client_message_rate_limit, or null; 0 means no limit. */
+export function messageRateVerdict(
+  rate: number,
+  limit: number,
+  client: string,
+): { code: 450; enhanced: '4.7.1'; text: string } | null {
+  if (limit <= 0 || rate <= limit) return null;
+  return { code: 450, enhanced: '4.7.1', text: `Error: too much mail from ${client}` };
 }

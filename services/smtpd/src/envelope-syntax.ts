@@ -1,6 +1,7 @@
 // Envelope syntax checks smtp-server leaves to us: strict_rfc821_envelopes
-// (no RFC 822 comments or whitespace inside <>, no stray words after the
-// address) and unknown MAIL/RCPT parameters (555 5.5.4 as Postfix).
+// (no RFC 822 comments or whitespace outside quoted strings, no stray words
+// after the address; the <> form itself is envelope-command.ts's) and unknown
+// MAIL/RCPT parameters (555 5.5.4 as Postfix).
 import type { SMTPServerAddress } from 'smtp-server';
 import { reply, type SmtpReplyError } from './smtp-reply.ts';
 
@@ -8,7 +9,7 @@ const MAIL_PARAMS = new Set(['SIZE', 'BODY', 'SMTPUTF8', 'RET', 'ENVID', 'AUTH']
 const RCPT_PARAMS = new Set(['NOTIFY', 'ORCPT']);
 const PARAM_NAME = /^[A-Z0-9][A-Z0-9-]*$/;
 
-/** Why this MAIL FROM / RCPT TO must be refused, or null. smtp-server already requires the <> form. */
+/** Why this MAIL FROM / RCPT TO must be refused, or null. */
 export function envelopeSyntaxError(
   kind: 'MAIL' | 'RCPT',
   address: SMTPServerAddress,
@@ -20,7 +21,8 @@ export function envelopeSyntaxError(
       : reply(501, '5.1.3', 'Bad recipient address syntax');
   const args = address.args || {};
   if (strict) {
-    if (/[()\s"\\]/.test(address.address)) return bad;
+    const unquoted = address.address.replace(/"(?:[^"\\]|\\.)*"/g, '');
+    if (/[()\s"\\]/.test(unquoted)) return bad;
     for (const key of Object.keys(args)) if (!PARAM_NAME.test(key)) return bad;
   }
   const known = kind === 'MAIL' ? MAIL_PARAMS : RCPT_PARAMS;

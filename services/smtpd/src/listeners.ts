@@ -7,7 +7,9 @@ import net, { type Socket } from 'node:net';
 import type { SMTPServer } from 'smtp-server';
 import type { ListenerName } from '@postfleet/config';
 import { normalizeAddress, addressInCidrs } from './cidr.ts';
+import type { Anvil } from './anvil.ts';
 import { guardConnection } from './connection-guard.ts';
+import { wrapEnvelopeCommands } from './envelope-command.ts';
 import { wrapData } from './on-data.ts';
 import { wrapHelo } from './on-helo.ts';
 import { readProxyHeader } from './proxy-protocol.ts';
@@ -33,6 +35,7 @@ export async function openListener(
   deps: SmtpdDeps,
   registry: Registry,
   watchers: Watchers,
+  anvil: Anvil,
 ): Promise<RunningListener> {
   const pending = new Set<Socket>();
   const log = deps.log.child({ listener: spec.name });
@@ -120,6 +123,7 @@ export async function openListener(
       watchers.watch.set(id, guard.watch);
       guard.watch(sock);
       wrapHelo(deps, ctx, conn);
+      wrapEnvelopeCommands(ctx, conn, anvil);
       wrapData(deps, ctx, conn);
     };
 

@@ -1,8 +1,8 @@
 // Connect stage: client names (forward-confirmed or "unknown"), anvil's
-// per-IP connection count and rate limits (421 4.7.0), then
+// per-IP connection count and rate limits (421 4.7.0; mynetworks exempt), then
 // smtpd_client_restrictions through the engine. Runs before the greeting.
 import type { SMTPServerSession } from 'smtp-server';
-import { anvilVerdict, type Anvil } from './anvil.ts';
+import { anvilExempt, anvilVerdict, type Anvil } from './anvil.ts';
 import { applyCommandVisibility } from './on-auth.ts';
 import type { SmtpdDeps } from './smtpd-deps.ts';
 import { reply, SmtpReplyError } from './smtp-reply.ts';
@@ -43,15 +43,17 @@ export function createOnConnect(deps: SmtpdDeps, registry: Registry, anvil: Anvi
       `connect from ${clientName(ctx)}`,
     );
 
-    const counts = await anvil.connect(ctx.client.address);
-    ctx.anvilHeld = true;
-    const over = anvilVerdict(counts, ctx.policy, ctx.client.address);
-    if (over) {
-      ctx.log.warn(
-        { event: 'anvil', count: counts.count, rate: counts.rate },
-        `warning: ${over.text.replace(/^Error: /, '')} for service ${ctx.listener}`,
-      );
-      throw reply(over.code, over.enhanced, `${deps.myhostname} ${over.text}`);
+    if (!anvilExempt(ctx.client.address, ctx.policy.mynetworks)) {
+      const counts = await anvil.connect(ctx.client.address);
+      ctx.anvilHeld = true;
+      const over = anvilVerdict(counts, ctx.policy, ctx.client.address);
+      if (over) {
+        ctx.log.warn(
+          { event: 'anvil', count: counts.count, rate: counts.rate },
+          `warning: ${over.text.replace(/^Error: /, '')} for service ${ctx.listener}`,
+        );
+        throw reply(over.code, over.enhanced, `${deps.myhostname} ${over.text}`);
+      }
     }
 
     const verdict = await deps.engine.onConnect({

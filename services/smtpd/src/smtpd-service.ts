@@ -83,7 +83,7 @@ export async function startSmtpdService(deps: SmtpdDeps): Promise<SmtpdService> 
       smtp.on('error', (err: Error) =>
         deps.log.debug({ err, listener: spec.name }, 'smtp-server error'),
       );
-      running.push(await openListener(spec, smtp, deps, registry, watchers));
+      running.push(await openListener(spec, smtp, deps, registry, watchers, anvil));
     }
   } catch (err) {
     await Promise.all(running.map((l) => new Promise<void>((r) => l.server.close(() => r()))));
