@@ -20,7 +20,7 @@ import { RawSmtp } from '../e2e/support/raw-smtp.ts';
 import { startS3Process } from './support/s3-process.ts';
 import { startChild, type ChildOptions, type PostfleetChild } from './support/postfleet-child.ts';
 import { readQueueStream } from './support/queue-stream.ts';
-import { runLoad, type SentMessage } from './support/smtp-load.ts';
+import { BODY, runLoad, type SentMessage } from './support/smtp-load.ts';
 
 const RCPT = 'rcpt@example.test';
 const ROUNDS = 3;
@@ -36,6 +36,12 @@ spec:
   domain: example.test
   class: virtual
 `;
+
+async function readBlob(blob: BlobStore, key: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of await blob.get(key)) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -240,6 +246,12 @@ async function killRestartCheck(
         if (!byId.has(id)) failures.push(`accepted ${id} (${m.sender}) is not on the stream`);
         else if (!bySender.get(m.sender)?.includes(id))
           failures.push(`accepted ${id} belongs to ${m.sender} but the record's sender differs`);
+        else if (await ports.blob.exists(`queue/${id}`)) {
+          // The canonical copy is this message, whole (Message-ID and every body line).
+          const text = await readBlob(ports.blob, `queue/${id}`);
+          if (!text.includes(`<${m.messageId}>`) || !text.includes(BODY))
+            failures.push(`accepted ${id}: canonical blob is not ${m.messageId} in full`);
+        }
       }
       const unanswered = sent.filter((m) => m.outcome.kind === 'dropped');
       const unansweredQueued = unanswered.filter((m) => bySender.has(m.sender)).length;

@@ -32,6 +32,9 @@ export interface LoadResult {
   refusedConnects: number;
 }
 
+/** The body every message carries, dot-terminated after it. */
+export const BODY = 'reliability body line\r\n'.repeat(20);
+
 const QUEUED = /^250 2\.0\.0 Ok: queued as (\S+)/;
 
 async function sendOne(
@@ -54,7 +57,7 @@ async function sendOne(
   const body =
     `From: <${sender}>\r\nTo: <${rcpt}>\r\nSubject: kill test ${n}\r\n` +
     `Message-ID: <${messageId}>\r\n\r\n` +
-    `${'reliability body line\r\n'.repeat(20)}.`;
+    `${BODY}.`;
   const r = await s.cmd(body);
   if (r === null) return { kind: 'dropped', stage: 'DATA-end' };
   const m = QUEUED.exec(r);
