@@ -169,6 +169,7 @@ async function killRestartCheck(
 
     for (let round = 1; round <= ROUNDS; round++) {
       let killed = false;
+      let dataEnd: (() => void) | undefined;
       const load = runLoad({
         port: opts.smtpPort,
         round,
@@ -176,11 +177,22 @@ async function killRestartCheck(
         rcpt: RCPT,
         maxPerClient: MAX_PER_CLIENT,
         stopped: () => killed,
+        onDataEnd: () => dataEnd?.(),
       });
       let loadEnded = false;
       void load.then(() => (loadEnded = true));
       const delay = 800 + Math.floor(Math.random() * 2200);
       await sleep(delay);
+      if (round === ROUNDS) {
+        // The last kill lands just after a client's end-of-data dot: inside the
+        // window where the blob is written, cleanup runs and the record is published.
+        let fallback: NodeJS.Timeout | undefined;
+        await new Promise<void>((resolve) => {
+          dataEnd = () => setTimeout(resolve, Math.floor(Math.random() * 15));
+          fallback = setTimeout(resolve, 5000);
+        });
+        clearTimeout(fallback);
+      }
       const before = sent.length;
       const idleAtKill = loadEnded;
       await pf.kill();
@@ -192,7 +204,7 @@ async function killRestartCheck(
       const got = res.messages;
       const count = (k: string): number => got.filter((m) => m.outcome.kind === k).length;
       t.diagnostic(
-        `round ${round}: SIGKILL after ${delay} ms; ${got.length} messages: ` +
+        `round ${round}: SIGKILL after ${delay} ms${round === ROUNDS ? ' + next end-of-data' : ''}; ${got.length} messages: ` +
           `${count('accepted')} accepted, ${count('refused')} refused, ${count('dropped')} dropped` +
           ` (total so far ${before + got.length})`,
       );
@@ -260,6 +272,11 @@ async function killRestartCheck(
           `${accepted.length} accepted, ${unanswered.length} dropped (${unansweredQueued} of them queued anyway), ` +
           `${sent.filter((m) => m.outcome.kind === 'refused').length} refused`,
       );
+      const stages = new Map<string, number>();
+      for (const m of unanswered)
+        if (m.outcome.kind === 'dropped')
+          stages.set(m.outcome.stage, (stages.get(m.outcome.stage) ?? 0) + 1);
+      t.diagnostic(`dropped at: ${JSON.stringify(Object.fromEntries(stages))}`);
       for (const n of backends.notes()) t.diagnostic(n);
       const refusedReplies = new Set(
         sent.flatMap((m) => (m.outcome.kind === 'refused' ? [m.outcome.reply] : [])),

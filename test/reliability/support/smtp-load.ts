@@ -24,6 +24,8 @@ export interface LoadOptions {
   maxPerClient: number;
   /** True once the clients should finish (after the kill). */
   stopped: () => boolean;
+  /** Called right after a client has sent the end-of-data dot. */
+  onDataEnd?: () => void;
 }
 
 export interface LoadResult {
@@ -43,6 +45,7 @@ async function sendOne(
   messageId: string,
   rcpt: string,
   n: number,
+  onDataEnd?: () => void,
 ): Promise<Outcome> {
   const steps: Array<[string, string, RegExp]> = [
     ['MAIL', `MAIL FROM:<${sender}>`, /^250/],
@@ -58,7 +61,9 @@ async function sendOne(
     `From: <${sender}>\r\nTo: <${rcpt}>\r\nSubject: kill test ${n}\r\n` +
     `Message-ID: <${messageId}>\r\n\r\n` +
     `${BODY}.`;
-  const r = await s.cmd(body);
+  const pending = s.cmd(body);
+  onDataEnd?.();
+  const r = await pending;
   if (r === null) return { kind: 'dropped', stage: 'DATA-end' };
   const m = QUEUED.exec(r);
   if (m) return { kind: 'accepted', queueId: m[1]! };
@@ -88,7 +93,7 @@ async function client(opts: LoadOptions, c: number, out: LoadResult): Promise<vo
     const messageId = `r${opts.round}.c${c}.m${n}.${process.pid}@reliability.test`;
     let outcome: Outcome;
     try {
-      outcome = await sendOne(s, sender, messageId, opts.rcpt, n);
+      outcome = await sendOne(s, sender, messageId, opts.rcpt, n, opts.onDataEnd);
     } catch (err) {
       outcome = { kind: 'dropped', stage: `timeout: ${(err as Error).message.slice(0, 80)}` };
     }
