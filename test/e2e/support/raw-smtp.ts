@@ -1,18 +1,27 @@
 // A raw SMTP line client for what real clients will not send: a PROXY v1 line,
-// MAIL before HELO, envelopes without angle brackets. Reads whole replies.
+// MAIL before HELO, envelopes without angle brackets, exact pipelined bytes,
+// STARTTLS upgrades. Reads whole replies.
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 
 export class RawSmtp {
   private buf = '';
   private waiters: Array<() => void> = [];
   private closed = false;
-  private readonly sock: Socket;
+  private sock: Socket;
+  /** Every byte the server sent (since connect, across a STARTTLS upgrade). */
+  transcript = '';
 
   private constructor(sock: Socket) {
     this.sock = sock;
+    this.attach(sock);
+  }
+
+  private attach(sock: Socket): void {
     sock.setEncoding('utf8');
     sock.on('data', (d: string) => {
       this.buf += d;
+      this.transcript += d;
       this.wake();
     });
     sock.on('close', () => {
@@ -43,12 +52,18 @@ export class RawSmtp {
 
   /** The next complete reply's final line (null when the server closed first). */
   async reply(timeoutMs = 20_000): Promise<string | null> {
+    const lines = await this.replyLines(timeoutMs);
+    return lines === null ? null : (lines.at(-1) ?? null);
+  }
+
+  /** Every line of the next complete reply (null when the server closed first). */
+  async replyLines(timeoutMs = 20_000): Promise<string[] | null> {
     const end = Date.now() + timeoutMs;
     for (;;) {
       const m = /^(?:\d{3}-[^\n]*\n)*(\d{3}(?: [^\n]*)?)\r?\n/.exec(this.buf);
       if (m) {
         this.buf = this.buf.slice(m[0].length);
-        return m[1]!.replace(/\r$/, '');
+        return m[0].replace(/\r?\n$/, '').split(/\r?\n/);
       }
       if (this.closed) return null;
       const left = end - Date.now();
@@ -66,6 +81,47 @@ export class RawSmtp {
   async cmd(line: string): Promise<string | null> {
     this.sock.write(`${line}\r\n`);
     return this.reply();
+  }
+
+  /** Writes exact bytes (no CRLF added). */
+  write(data: string): void {
+    this.sock.write(data);
+  }
+
+  /** True when the server closed the connection within timeoutMs. */
+  async waitClosed(timeoutMs = 10_000): Promise<boolean> {
+    const end = Date.now() + timeoutMs;
+    while (!this.closed && Date.now() < end) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, end - Date.now());
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    return this.closed;
+  }
+
+  /** What arrived but was not read as a reply, after waiting waitMs for stragglers. */
+  async pending(waitMs = 300): Promise<string> {
+    await new Promise((r) => setTimeout(r, waitMs));
+    return this.buf;
+  }
+
+  /** After "220" to STARTTLS: runs the TLS handshake on the socket and continues on it. */
+  async startTls(): Promise<void> {
+    const raw = this.sock;
+    raw.removeAllListeners('data');
+    raw.removeAllListeners('close');
+    const secure = tlsConnect({ socket: raw, rejectUnauthorized: false });
+    await new Promise<void>((resolve, reject) => {
+      secure.once('secureConnect', () => resolve());
+      secure.once('error', reject);
+    });
+    this.sock = secure;
+    this.buf = '';
+    this.attach(secure);
   }
 
   close(): void {
