@@ -1,5 +1,6 @@
 // IP address forms for access(5) lookups: normalise client addresses, shorten
-// them for hash-table prefix keys, and match cidr_table(5) networks.
+// them for hash-table prefix keys, and match networks: cidr_table(5) patterns
+// (strict) and address lists such as mynetworks or smtpd_upstream_proxy_trusted.
 import { isIPv4, parseIPv6 } from './address.ts';
 
 export interface IpAddress {
@@ -108,4 +109,39 @@ export function cidrContains(net: CidrNetwork, ip: IpAddress): boolean {
     if (((net.bytes[bit >> 3] ?? 0) & mask) !== ((ip.bytes[bit >> 3] ?? 0) & mask)) return false;
   }
   return true;
+}
+
+/**
+ * A network in an address list (mynetworks, smtpd_upstream_proxy_trusted):
+ * "192.0.2.0/24", "2001:db8::/32", "[::1]/128", "::ffff:10.0.0.0/104" or a bare
+ * address. Unlike a cidr_table pattern, host bits are ignored; null when it does not parse.
+ */
+export function parseNetwork(text: string): CidrNetwork | null {
+  const t = text.trim();
+  const slash = t.lastIndexOf('/');
+  const addrText = slash < 0 ? t : t.slice(0, slash);
+  const ip = parseIp(addrText);
+  if (ip === null) return null;
+  const mappedForm = ip.family === 4 && addrText.includes(':');
+  const max = ip.family === 4 ? 32 : 128;
+  let prefix = max;
+  if (slash >= 0) {
+    const p = t.slice(slash + 1);
+    if (!/^\d{1,3}$/.test(p)) return null;
+    prefix = Number(p);
+    if (mappedForm) prefix -= 96;
+    if (prefix < 0 || prefix > max) return null;
+  }
+  return { family: ip.family, bytes: ip.bytes, prefix };
+}
+
+/** Networks of an address list; entries that do not parse are dropped (they never match). */
+export function parseNetworks(list: readonly string[]): CidrNetwork[] {
+  return list.map(parseNetwork).filter((n): n is CidrNetwork => n !== null);
+}
+
+/** The address (IPv4-mapped IPv6 counts as IPv4) is inside one of the networks. */
+export function inNetworks(nets: readonly CidrNetwork[], address: string): boolean {
+  const ip = parseIp(address);
+  return ip !== null && nets.some((n) => cidrContains(n, ip));
 }

@@ -2,7 +2,7 @@
 // message (MAIL FROM) rate, as Postfix's anvil(8) server. Behind a small
 // interface so replicas can later share the counters through the bus; the
 // local implementation is in memory. mynetworks clients are exempt (below).
-import { inNetworks, parseNetwork, type Network } from './restrictions/networks.ts';
+import { inNetworks, parseNetworks } from '@postfleet/maps';
 
 export interface AnvilCounts {
   /** Concurrent connections from this client, this one included. */
@@ -93,8 +93,7 @@ export function anvilVerdict(
  * clients there are neither counted nor limited by anvil.
  */
 export function anvilExempt(address: string, mynetworks: readonly string[]): boolean {
-  const nets = mynetworks.map(parseNetwork).filter((n): n is Network => n !== null);
-  return inNetworks(nets, address);
+  return inNetworks(parseNetworks(mynetworks), address);
 }
 
 /** Postfix's 450 when a client is over smtpd_client_message_rate_limit, or null; 0 means no limit. */

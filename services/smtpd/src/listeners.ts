@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import net, { type Socket } from 'node:net';
 import type { SMTPServer } from 'smtp-server';
 import type { ListenerName } from '@postfleet/config';
-import { normalizeAddress, addressInCidrs } from './cidr.ts';
+import { inNetworks, parseNetworks } from '@postfleet/maps';
+import { normalizeAddress } from './client-address.ts';
 import type { Anvil } from './anvil.ts';
 import { guardConnection } from './connection-guard.ts';
 import { wrapEnvelopeCommands } from './envelope-command.ts';
@@ -58,7 +59,7 @@ export async function openListener(
     let address = peer;
     let port = socket.remotePort ?? 0;
     if (policy.smtpd_upstream_proxy_protocol === 'haproxy') {
-      if (!addressInCidrs(peer, policy.smtpd_upstream_proxy_trusted)) {
+      if (!inNetworks(parseNetworks(policy.smtpd_upstream_proxy_trusted), peer)) {
         log.warn(`warning: haproxy read: connection from untrusted PROXY source [${peer}]`);
         socket.end(`421 4.7.0 ${deps.myhostname} Error: untrusted PROXY source\r\n`);
         setTimeout(() => socket.destroy(), 1000).unref();

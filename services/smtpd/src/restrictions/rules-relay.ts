@@ -4,7 +4,7 @@
 // a configuration without any of them from becoming an open relay.
 import type { EffectivePolicy } from '@postfleet/config';
 import { isAuthDestination } from './domains.ts';
-import { inNetworks } from './networks.ts';
+import { inNetworks } from '@postfleet/maps';
 import { DUNNO, OK, reject, type RuleResult } from './reply.ts';
 import type { RuleTable } from './rule.ts';
 import type { EvalState } from './state.ts';

@@ -4,23 +4,24 @@ import type { AccessMapSpec, AddressMapSpec, RuntimeConfig } from '@postfleet/co
 import {
   buildAccessTable,
   buildAddressTable,
+  parseNetworks,
   type AccessTable,
   type AddressTable,
+  type CidrNetwork,
 } from '@postfleet/maps';
-import { parseNetwork, type Network } from './networks.ts';
 
 export interface TableCache {
   /** "AccessMap/<name>" or "<name>" → table; undefined when no such map (a configuration error). */
   access(config: RuntimeConfig, ref: string): AccessTable | undefined;
   address(config: RuntimeConfig, name: string): AddressTable | undefined;
   /** mynetworks parsed; entries that do not parse are dropped (and never match). */
-  networks(list: readonly string[]): Network[];
+  networks(list: readonly string[]): CidrNetwork[];
 }
 
 export function createTableCache(): TableCache {
   const access = new WeakMap<AccessMapSpec, AccessTable>();
   const address = new WeakMap<AddressMapSpec, AddressTable>();
-  const nets = new WeakMap<readonly string[], Network[]>();
+  const nets = new WeakMap<readonly string[], CidrNetwork[]>();
   return {
     access(config, ref) {
       const name = ref.startsWith('AccessMap/') ? ref.slice('AccessMap/'.length) : ref;
@@ -47,7 +48,7 @@ export function createTableCache(): TableCache {
     networks(list) {
       let n = nets.get(list);
       if (!n) {
-        n = list.map(parseNetwork).filter((x): x is Network => x !== null);
+        n = parseNetworks(list);
         nets.set(list, n);
       }
       return n;
