@@ -2,7 +2,7 @@
 // or the Kubernetes API), checks them against each other and produces the
 // RuntimeConfig every service reads. Reports every fault, not just the first.
 import { createHash } from 'node:crypto';
-import { isIP } from 'node:net';
+import { parseCidr, parseNetwork } from './ip.ts';
 import { z } from 'zod';
 import {
   API_GROUP_VERSION,
@@ -129,12 +129,14 @@ function normaliseDomain(d: string): string {
   return d.toLowerCase().replace(/\.$/, '');
 }
 
-function isCidr(s: string): boolean {
-  const m = /^\[?([^\]/]+)\]?(?:\/(\d{1,3}))?$/.exec(s.trim());
-  if (!m?.[1]) return false;
-  const family = isIP(m[1]);
-  if (!family) return false;
-  return m[2] === undefined || Number(m[2]) <= (family === 4 ? 32 : 128);
+/** A cidr_table(5) pattern exactly as the lookup table will parse it (host bits must be zero). */
+function cidrPatternError(pattern: string): string | null {
+  try {
+    parseCidr(pattern.trim());
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 /** The resource-by-resource and cross-resource checks that zod cannot express. */
@@ -215,9 +217,8 @@ function crossCheck(all: Located[], errors: ConfigError[]): void {
   for (const l of of('AccessMap')) {
     l.resource.spec.entries.forEach((e, i) => {
       const type = l.resource.spec.type;
-      if (type === 'cidr' && !isCidr(e.pattern)) {
-        at(l, `spec.entries[${i}].pattern`, `"${e.pattern}" is not an address or network/prefix`);
-      }
+      const cidrError = type === 'cidr' ? cidrPatternError(e.pattern) : null;
+      if (cidrError) at(l, `spec.entries[${i}].pattern`, cidrError);
       if (type === 'regexp' || type === 'pcre')
         checkPattern(l, `spec.entries[${i}].pattern`, e.pattern, at);
       if (checkAction(e.action, ACCESS_ACTIONS) !== null) {
@@ -271,10 +272,11 @@ function crossCheck(all: Located[], errors: ConfigError[]): void {
       });
     }
     (spec.mynetworks ?? []).forEach((n, i) => {
-      if (!isCidr(n)) at(l, `spec.mynetworks[${i}]`, `"${n}" is not an address or network/prefix`);
+      if (parseNetwork(n) === null)
+        at(l, `spec.mynetworks[${i}]`, `"${n}" is not an address or network/prefix`);
     });
     (spec.smtpd_upstream_proxy_trusted ?? []).forEach((n, i) => {
-      if (!isCidr(n))
+      if (parseNetwork(n) === null)
         at(
           l,
           `spec.smtpd_upstream_proxy_trusted[${i}]`,

@@ -11,3 +11,4 @@ export * from './directory-source.ts';
 export * from './config-store.ts';
 export * from './directory-users.ts';
 export * from './regexp-pattern.ts';
+export * from './ip.ts';

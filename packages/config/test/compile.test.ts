@@ -261,6 +261,17 @@ test('access map entries: cidr patterns, regexp patterns and actions are validat
   );
 });
 
+test('a cidr entry with host bits set is refused at compile time, as the lookup table would refuse it', () => {
+  const msgs = messages(
+    compileResources([accessMap('nets', [{ pattern: '192.0.2.1/24', action: 'REJECT' }], 'cidr')]),
+  );
+  assert.equal(msgs.length, 1);
+  assert.match(
+    msgs[0] ?? '',
+    /AccessMap\/nets: spec\.entries\[0\]\.pattern: .*non-null host address bits/,
+  );
+});
+
 test('resources read from the Kubernetes API (server metadata, status) compile; source is "k8s"', () => {
   const fromApi = {
     apiVersion: 'postfleet.io/v1alpha1',

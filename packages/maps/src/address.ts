@@ -1,5 +1,6 @@
 // Address helpers shared by every service: split user@domain, test FQDNs and
 // HELO hostnames. One place, so smtpd, cleanup and the maps agree on syntax.
+import { isIPv4, isIPv6 } from './ip.ts';
 
 /** Split at the last '@' outside a quoted local part; the domain is lower-cased. No '@' → domain ''. */
 export function splitAddress(address: string): { local: string; domain: string } {
@@ -47,51 +48,4 @@ export function isValidHostname(name: string): boolean {
 function isAddressLiteral(inner: string): boolean {
   if (/^ipv6:/i.test(inner)) return isIPv6(inner.slice(5));
   return isIPv4(inner);
-}
-
-export function isIPv4(s: string): boolean {
-  const parts = s.split('.');
-  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
-}
-
-export function isIPv6(s: string): boolean {
-  return parseIPv6(s) !== null;
-}
-
-/** Parse an IPv6 address (with optional embedded IPv4 tail) into 8 groups, or null. */
-export function parseIPv6(s: string): number[] | null {
-  if (!/^[0-9a-f:.]+$/i.test(s) || !s.includes(':')) return null;
-  let tail: number[] = [];
-  let text = s;
-  const lastColon = s.lastIndexOf(':');
-  const maybeV4 = s.slice(lastColon + 1);
-  if (maybeV4.includes('.')) {
-    if (!isIPv4(maybeV4)) return null;
-    const o = maybeV4.split('.').map(Number) as [number, number, number, number];
-    tail = [(o[0] << 8) | o[1], (o[2] << 8) | o[3]];
-    text = s.slice(0, lastColon + 1);
-    if (!text.endsWith('::')) text = text.slice(0, -1);
-  }
-  const halves = text.split('::');
-  if (halves.length > 2) return null;
-  const parseGroups = (h: string): number[] | null => {
-    if (h === '') return [];
-    const out: number[] = [];
-    for (const g of h.split(':')) {
-      if (!/^[0-9a-f]{1,4}$/i.test(g)) return null;
-      out.push(parseInt(g, 16));
-    }
-    return out;
-  };
-  const head = parseGroups(halves[0] ?? '');
-  if (head === null) return null;
-  if (halves.length === 1) {
-    const all = [...head, ...tail];
-    return all.length === 8 ? all : null;
-  }
-  const back = parseGroups(halves[1] ?? '');
-  if (back === null) return null;
-  const known = head.length + back.length + tail.length;
-  if (known > 7) return null;
-  return [...head, ...new Array<number>(8 - known).fill(0), ...back, ...tail];
 }

@@ -4,8 +4,10 @@ export * from './access-action.ts';
 export * from './access-table.ts';
 export * from './address-table.ts';
 export * from './regexp-pattern.ts';
-export { splitAddress, isFqdn, isValidHostname, isIPv4, isIPv6 } from './address.ts';
+export { splitAddress, isFqdn, isValidHostname } from './address.ts';
 export {
+  isIPv4,
+  isIPv6,
   parseIp,
   parseCidr,
   cidrContains,
