@@ -2,6 +2,7 @@
 // start-up and SMTP benchmarks, keeps its JSON log lines, waits for /readyz and
 // stops it with SIGINT (timing each step).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@postfleet/harness';
@@ -27,6 +28,8 @@ export interface PostfleetProcess {
   ports: Record<Listener, number>;
   /** http://127.0.0.1:<port> of the health/admin endpoint. */
   httpUrl: string;
+  /** The admin API's bearer token (POSTFLEET_ADMIN_TOKEN given to the process). */
+  adminToken: string;
   /** Every stdout line so far (JSON log lines, one per entry). */
   stdoutLines: string[];
   /** The last 8 KiB of stderr. */
@@ -38,6 +41,9 @@ export interface PostfleetProcess {
   exited(): boolean;
 }
 
+/** The admin token of each process spawnPostfleet started, by its httpUrl (for addUser). */
+const adminTokens = new Map<string, string>();
+
 /** Starts `postfleet start` with the given extra env (data dir, config dir, backends). */
 export async function spawnPostfleet(extraEnv: Record<string, string>): Promise<PostfleetProcess> {
   const ports = {} as Record<Listener, number>;
@@ -46,7 +52,9 @@ export async function spawnPostfleet(extraEnv: Record<string, string>): Promise<
     ports[key] = await freePort();
     env[`POSTFLEET_${key.toUpperCase()}_ADDR`] = `127.0.0.1:${ports[key]}`;
   }
-  Object.assign(env, extraEnv);
+  // A token of our own, so that addUser can call the admin API (as the CLI does with the file).
+  const adminToken = extraEnv.POSTFLEET_ADMIN_TOKEN ?? randomBytes(32).toString('base64url');
+  Object.assign(env, extraEnv, { POSTFLEET_ADMIN_TOKEN: adminToken });
 
   const startedAt = performance.now();
   const child: ChildProcess = spawn(nodeBin, [cliEntry, 'start'], {
@@ -77,9 +85,11 @@ export async function spawnPostfleet(extraEnv: Record<string, string>): Promise<
   });
 
   const httpUrl = `http://127.0.0.1:${ports.http}`;
+  adminTokens.set(httpUrl, adminToken);
   return {
     ports,
     httpUrl,
+    adminToken,
     stdoutLines,
     stderrTail: () => stderr,
     exited: () => exitCode !== undefined,
@@ -120,7 +130,10 @@ export async function spawnPostfleet(extraEnv: Record<string, string>): Promise<
 export async function addUser(httpUrl: string, address: string, password: string): Promise<void> {
   const res = await fetch(`${httpUrl}/admin/users`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${adminTokens.get(httpUrl) ?? ''}`,
+    },
     body: JSON.stringify({ address, password, mode: 'add' }),
   });
   const text = await res.text();

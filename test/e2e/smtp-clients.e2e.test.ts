@@ -236,7 +236,11 @@ for (const kind of ['embedded', 'real'] as BackendKind[]) {
         {
           cwd: ROOT,
           input: 'Subject: from sendmail\n\nbody line\n',
-          env: { ...process.env, POSTFLEET_ADMIN_URL: stack.httpBase },
+          env: {
+            ...process.env,
+            POSTFLEET_ADMIN_URL: stack.httpBase,
+            POSTFLEET_DATA_DIR: stack.env.POSTFLEET_DATA_DIR,
+          },
           timeoutMs: 30_000,
         },
       );

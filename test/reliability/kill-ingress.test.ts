@@ -2,6 +2,7 @@
 // `postfleet start` while concurrent SMTP clients send, restart it on the same
 // backends, and check every accepted queue id is on the stream once with its blob.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -45,10 +46,10 @@ async function readBlob(blob: BlobStore, key: string): Promise<string> {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function addUser(httpBase: string): Promise<void> {
+async function addUser(httpBase: string, token: string): Promise<void> {
   const res = await fetch(`${httpBase}/admin/users`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({
       address: RCPT,
       password: `pw-${process.pid}-${Date.now()}`,
@@ -154,6 +155,7 @@ async function killRestartCheck(
       POSTFLEET_CONFIG_DIR: conf.path,
       POSTFLEET_DNS_SERVERS: dns.address,
       POSTFLEET_DNS_TIMEOUT_MS: '1500',
+      POSTFLEET_ADMIN_TOKEN: randomBytes(24).toString('base64url'),
     },
     smtpPort: await freePort(),
     httpPort: await freePort(),
@@ -164,7 +166,7 @@ async function killRestartCheck(
   try {
     pf = await startChild(opts);
     t.diagnostic(`ready after ${pf.readyMs} ms`);
-    await addUser(pf.httpBase);
+    await addUser(pf.httpBase, opts.env.POSTFLEET_ADMIN_TOKEN ?? '');
     await waitRcptAccepted(opts.smtpPort);
 
     for (let round = 1; round <= ROUNDS; round++) {

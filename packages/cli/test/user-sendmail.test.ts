@@ -1,10 +1,11 @@
 // postfleet user and postfleet sendmail against a running `postfleet start`:
-// passwords on stdin, Postfix-style errors, sysexits codes, and local
-// submission through cleanup (the queue record shows up in the log).
+// passwords on stdin, Postfix-style errors, sysexits codes, local submission
+// through cleanup (the queue record shows up in the log), and the admin token.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { freePort, makeTempDir, type TempDir } from '@postfleet/harness';
@@ -39,7 +40,8 @@ after(async () => {
 function run(
   args: string[],
   stdin: string,
-  env: NodeJS.ProcessEnv = { POSTFLEET_ADMIN_URL: pf.base },
+  // The CLI finds the token where the server keeps it: the same POSTFLEET_DATA_DIR.
+  env: NodeJS.ProcessEnv = { POSTFLEET_ADMIN_URL: pf.base, POSTFLEET_DATA_DIR: data.path },
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(node, [cli, ...args], { cwd: root, env: { ...process.env, ...env } });
@@ -101,6 +103,80 @@ test('sendmail with nothing running answers EX_TEMPFAIL (75) and says where it l
   });
   assert.equal(r.code, 75);
   assert.match(r.stderr, new RegExp(`no Postfleet answering at http://127\\.0\\.0\\.1:${port}`));
+});
+
+/** What a web page can make a browser send: no token, its own Origin, text/plain. */
+function browserPost(path: string, body: string, headers: Record<string, string> = {}) {
+  return new Promise<number>((resolve, reject) => {
+    const url = new URL(path, pf.base);
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        headers: { origin: 'https://evil.example', 'content-type': 'text/plain', ...headers },
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+test('web pages cannot use the admin API: no user added, no mail queued, no list read', async () => {
+  const add = JSON.stringify({ address: 'mallory@example.test', password: 'a-long-password' });
+  assert.equal(await browserPost('/admin/users', add), 401);
+  const relay = '/admin/sendmail?rcpt=victim@elsewhere.test&sender=ceo@example.test';
+  assert.equal(await browserPost(relay, 'Subject: spam\n\nbuy\n'), 401);
+  // With the token (say, leaked) the page is still refused for its Origin, a rebound Host too.
+  const token = (await readFile(join(data.path, 'admin-token'), 'utf8')).trim();
+  const authorization = `Bearer ${token}`;
+  assert.equal(await browserPost('/admin/users', add, { authorization }), 403);
+  const direct = await fetch(`${pf.base}/admin/users`, { headers: { authorization } }).then(
+    (r) => r.status,
+  );
+  assert.equal(direct, 200, 'the token alone works from the CLI side');
+  const forged = await new Promise<number>((resolve, reject) => {
+    const req = request(
+      new URL('/admin/users', pf.base),
+      { headers: { authorization, host: `rebound.evil.example:${new URL(pf.base).port}` } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+  assert.equal(forged, 403);
+
+  assert.doesNotMatch((await run(['user', 'list'], '')).stdout, /mallory/);
+  await new Promise((res) => setTimeout(res, 200));
+  assert.doesNotMatch(pf.output(), /from=<ceo@example\.test>/);
+});
+
+test("without the server's token the CLI says which file it read and how to get it", async () => {
+  const elsewhere = await makeTempDir('cli-no-token-');
+  try {
+    const r = await run(['user', 'list'], '', {
+      POSTFLEET_ADMIN_URL: pf.base,
+      POSTFLEET_DATA_DIR: elsewhere.path,
+    });
+    assert.equal(r.code, 1);
+    assert.ok(r.stderr.includes(join(elsewhere.path, 'admin-token')), r.stderr);
+    assert.match(r.stderr, /run as the user that runs postfleet/);
+  } finally {
+    await elsewhere.remove();
+  }
+  const wrong = { POSTFLEET_ADMIN_URL: pf.base, POSTFLEET_ADMIN_TOKEN: 'not-the-token' };
+  const list = await run(['user', 'list'], '', wrong);
+  assert.equal(list.code, 1);
+  assert.match(list.stderr, /refused the admin token from POSTFLEET_ADMIN_TOKEN/);
+  const send = await run(['sendmail', 'someone@elsewhere.test'], 'Subject: x\n\nbody\n', wrong);
+  assert.equal(send.code, 1);
+  assert.match(send.stderr, /postfleet sendmail: .*refused the admin token/);
 });
 
 test('DotTerminator ends input at a lone "." line, across chunk boundaries', async () => {

@@ -1,9 +1,10 @@
 // The per-process HTTP endpoint: /healthz (the process is alive), /readyz (200
-// only while every role reported ready and no shutdown has begun) and /metrics
-// (Prometheus text from the telemetry exporter).
+// only while every role reported ready and no shutdown has begun), /metrics
+// (Prometheus text) — open, read-only — and the token-guarded admin API (/admin/).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { formatHostPort, type HostPort } from './addresses.ts';
+import { adminHostNames, checkAdminRequest, type AdminAccess } from './admin-auth.ts';
 
 export interface HealthServer {
   /** The bound address (the real port when 0 was asked for). */
@@ -31,14 +32,11 @@ export interface HealthOptions {
   listen: HostPort;
   metrics?: (req: IncomingMessage, res: ServerResponse) => void;
   /**
-   * Bearer token required on /admin/ routes. Without one, the admin API answers
-   * only when the server listens on a loopback address (embedded mode).
+   * Bearer token every /admin/ call must carry, on loopback too (see
+   * checkAdminRequest for the other checks). Without one, every admin call is refused.
    */
   adminToken?: string;
 }
-
-const isLoopback = (host: string): boolean =>
-  host === '127.0.0.1' || host === '::1' || host === 'localhost' || host.startsWith('127.');
 
 export async function startHealthServer(opts: HealthOptions): Promise<HealthServer> {
   const roles = new Map<string, boolean>();
@@ -47,17 +45,22 @@ export async function startHealthServer(opts: HealthOptions): Promise<HealthServ
     !shuttingDown && roles.size > 0 && [...roles.values()].every((ready) => ready);
 
   const adminRoutes = new Map<string, AdminHandler>();
-  const adminAllowed = (req: IncomingMessage): boolean => {
-    if (opts.adminToken) return req.headers.authorization === `Bearer ${opts.adminToken}`;
-    return isLoopback(opts.listen.host);
-  };
+  // The Host names need the bound port, known once listening.
+  let adminAccess: AdminAccess = { token: opts.adminToken, hosts: new Set() };
 
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path.startsWith('/admin/')) {
+      // Refusals come before the route lookup: a stranger learns nothing, and no handler runs.
+      const refused = checkAdminRequest(req, adminAccess);
+      if (refused) {
+        // Close rather than read the rest of a body nobody will look at.
+        const headers: Record<string, string> = { connection: 'close' };
+        if (refused.status === 401) headers['www-authenticate'] = 'Bearer';
+        return sendJson(res, refused.status, { error: refused.error }, headers);
+      }
       const handler = adminRoutes.get(`${req.method ?? 'GET'} ${path}`);
       if (!handler) return sendJson(res, 404, { error: `no admin route ${req.method} ${path}` });
-      if (!adminAllowed(req)) return sendJson(res, 403, { error: 'admin API not allowed' });
       const url = new URL(req.url ?? '/', 'http://admin');
       handler(req, url).then(
         ({ status, body }) => sendJson(res, status, body),
@@ -95,6 +98,7 @@ export async function startHealthServer(opts: HealthOptions): Promise<HealthServ
   });
   const bound = server.address() as AddressInfo;
   const address = { host: opts.listen.host, port: bound.port };
+  adminAccess = { token: opts.adminToken, hosts: adminHostNames(address) };
   const shownHost =
     address.host === '0.0.0.0' || address.host === '::' ? '127.0.0.1' : address.host;
 
@@ -125,7 +129,16 @@ function send(res: ServerResponse, status: number, body: string): void {
   res.end(body);
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'cache-control': 'no-store',
+    ...headers,
+  });
   res.end(`${JSON.stringify(body)}\n`);
 }

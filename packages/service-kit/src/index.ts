@@ -5,5 +5,6 @@ export * from './ports.ts';
 export * from './logger.ts';
 export * from './telemetry.ts';
 export * from './health.ts';
+export * from './admin-auth.ts';
 export * from './run-service.ts';
 export * from './tls.ts';

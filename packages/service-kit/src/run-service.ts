@@ -13,6 +13,7 @@ import { openPorts, isEmbedded, dataDirFrom, type Ports } from './ports.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createTelemetry, type Meter, type Tracer } from './telemetry.ts';
 import { startHealthServer, type HealthServer } from './health.ts';
+import { loadAdminToken } from './admin-auth.ts';
 import { listenAddresses, type ListenAddresses } from './addresses.ts';
 
 /** What a role gets: its dependencies, passed in, never imported globals. */
@@ -124,16 +125,16 @@ export async function runService(
     const telemetry = await createTelemetry({ env, serviceName });
     cleanups.push({ what: 'telemetry', run: () => telemetry.shutdown() });
 
+    const dataDir = opts.dataDir ?? dataDirFrom(env);
     health = await startHealthServer({
       listen: listen.http,
       metrics: telemetry.metricsHandler,
-      adminToken: env.POSTFLEET_ADMIN_TOKEN,
+      adminToken: (await loadAdminToken(env, dataDir)).token,
     });
     const httpServer = health;
     cleanups.push({ what: 'http', run: () => httpServer.close() });
     for (const role of roles) health.register(role.name);
 
-    const dataDir = opts.dataDir ?? dataDirFrom(env);
     const portsAt = performance.now();
     const ports = await openPorts({ env, dataDir });
     cleanups.push({ what: 'ports', run: () => ports.close() });

@@ -1,9 +1,10 @@
 // runService with the real embedded ports and the directory config publisher:
 // roles start in order and stop in reverse, /readyz is 200 only in between,
-// and a role that fails to start takes the started ones down with it.
+// a role that fails to start takes the started ones down with it, and the admin
+// API wants the token kept in the data dir (or POSTFLEET_ADMIN_TOKEN).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeTempDir } from '@postfleet/harness';
 import { runService, type RoleDefinition } from '../src/index.ts';
@@ -87,6 +88,41 @@ test('a role that fails to start stops the started ones in reverse and rejects',
       /cannot bind/,
     );
     assert.deepEqual(events, ['start a', 'start b', 'stop b', 'stop a']);
+  } finally {
+    await cleanup();
+  }
+});
+
+test('the admin API wants the token runService keeps in the data dir, the same after a restart', async () => {
+  const { env, cleanup } = await setup();
+  const withAdmin: RoleDefinition = {
+    name: 'admin-user',
+    async start(ctx) {
+      ctx.admin.addAdminRoute('GET', '/admin/ping', async () => ({ status: 200, body: 'pong' }));
+      return { stop: async () => undefined };
+    },
+  };
+  const path = join(env.POSTFLEET_DATA_DIR!, 'admin-token');
+  const ping = (url: string, token?: string) =>
+    fetch(`${url}/admin/ping`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  try {
+    let svc = await runService([withAdmin], { env, handleSignals: false });
+    const token = (await readFile(path, 'utf8')).trim();
+    assert.equal((await stat(path)).mode & 0o777, 0o600);
+    assert.equal((await ping(svc.health.url)).status, 401, 'loopback alone is not enough');
+    assert.equal((await ping(svc.health.url, token)).status, 200);
+    await svc.stop();
+
+    svc = await runService([withAdmin], { env, handleSignals: false });
+    assert.equal((await readFile(path, 'utf8')).trim(), token, 'reused, not replaced');
+    assert.equal((await ping(svc.health.url, token)).status, 200);
+    await svc.stop();
+
+    const fromSecret = { ...env, POSTFLEET_ADMIN_TOKEN: 'the-secret-token-of-this-pod' };
+    svc = await runService([withAdmin], { env: fromSecret, handleSignals: false });
+    assert.equal((await ping(svc.health.url, token)).status, 401);
+    assert.equal((await ping(svc.health.url, 'the-secret-token-of-this-pod')).status, 200);
+    await svc.stop();
   } finally {
     await cleanup();
   }

@@ -20,7 +20,7 @@ import {
   type S3Handle,
   type TempDir,
 } from '@postfleet/harness';
-import { runService, type RunningService } from '@postfleet/service-kit';
+import { readAdminToken, runService, type RunningService } from '@postfleet/service-kit';
 import { smtpdRole } from '@postfleet/smtpd';
 import { startQueueReader, type QueueReader } from './queue-reader.ts';
 
@@ -183,9 +183,11 @@ export async function startStack(kind: BackendKind, opts: StackOptions = {}): Pr
     ...(s3 ? { s3 } : {}),
     setConfig,
     async addUser(address, password) {
+      // The token the stack's runService keeps in its data dir, found as the CLI finds it.
+      const { token } = await readAdminToken(env);
       const res = await fetch(`${httpBase}/admin/users`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: JSON.stringify({ address, password, mode: 'add' }),
       });
       if (res.status !== 200)
