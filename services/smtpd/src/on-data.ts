@@ -127,6 +127,9 @@ export function createOnData(deps: SmtpdDeps, registry: Registry) {
     const log = ctx.log.child({ queue_id: queueId });
     const key = `incoming/${queueId}`;
     const guard = new SizeGuard(ctx.policy.message_size_limit);
+    // The blob adapter sees a failure through its read of guard; this listener only
+    // keeps an early error (before the adapter reads) from being an unhandled 'error'.
+    guard.on('error', () => undefined);
     stream.pipe(guard);
     // a client that goes away mid-DATA destroys the stream without 'end': fail the put
     stream.once('close', () => {
