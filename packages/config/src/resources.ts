@@ -163,6 +163,7 @@ export const mailPolicySpec = z
     smtpd_delay_reject: z.boolean().optional(),
     strict_rfc821_envelopes: z.boolean().optional(),
     smtpd_recipient_limit: z.number().int().positive().optional(),
+    smtpd_recipient_overshoot_limit: z.number().int().nonnegative().optional(),
     message_size_limit: byteSize.optional(),
     smtpd_forbid_bare_newline: z.boolean().optional(),
     smtpd_tls_security_level: z.enum(['none', 'may', 'encrypt']).optional(),
@@ -176,6 +177,8 @@ export const mailPolicySpec = z
     smtpd_hard_error_limit: z.number().int().nonnegative().optional(),
     smtpd_junk_command_limit: z.number().int().nonnegative().optional(),
     smtpd_timeout: z.number().int().positive().optional().describe('seconds'),
+    smtpd_starttls_timeout: z.number().int().positive().optional().describe('seconds'),
+    smtpd_min_data_rate: z.number().int().nonnegative().optional().describe('bytes per second'),
     smtpd_upstream_proxy_protocol: z.enum(['', 'haproxy']).optional(),
     smtpd_upstream_proxy_trusted: z
       .array(z.string())

@@ -45,6 +45,7 @@ export const policyDefaults: PolicyDefaults = {
   smtpd_delay_reject: true,
   strict_rfc821_envelopes: false,
   smtpd_recipient_limit: 1000,
+  smtpd_recipient_overshoot_limit: 1000,
   message_size_limit: 10240000,
   smtpd_forbid_bare_newline: true,
   smtpd_tls_security_level: 'may',
@@ -58,6 +59,8 @@ export const policyDefaults: PolicyDefaults = {
   smtpd_hard_error_limit: 20,
   smtpd_junk_command_limit: 100,
   smtpd_timeout: 300,
+  smtpd_starttls_timeout: 60,
+  smtpd_min_data_rate: 500,
   smtpd_upstream_proxy_protocol: '',
   smtpd_upstream_proxy_trusted: [],
   header_checks: [],
@@ -119,6 +122,9 @@ const policyDocs: PolicyDoc = {
     description: 'require <> around MAIL FROM / RCPT TO addresses and reject RFC 822 syntax',
   },
   smtpd_recipient_limit: { description: 'maximal number of recipients accepted per message' },
+  smtpd_recipient_overshoot_limit: {
+    description: 'recipients past smtpd_recipient_limit before each further one counts as an error',
+  },
   message_size_limit: { description: 'maximal message size in bytes, envelope included' },
   smtpd_forbid_bare_newline: {
     description: 'reject a bare LF line ending in SMTP commands and message content (smuggling)',
@@ -150,7 +156,18 @@ const policyDocs: PolicyDoc = {
   smtpd_junk_command_limit: {
     description: 'NOOP/VRFY/ETRN/RSET commands allowed before they count as errors',
   },
-  smtpd_timeout: { description: 'time to wait for a client command or data', unit: 's' },
+  smtpd_timeout: {
+    description: 'time a client may take to send one command, or DATA beyond its minimal rate',
+    unit: 's',
+  },
+  smtpd_starttls_timeout: {
+    description: 'time a TLS handshake may take (STARTTLS and implicit TLS)',
+    unit: 's',
+    postfixDefault: '${stress?{10}:{300}}s',
+  },
+  smtpd_min_data_rate: {
+    description: 'bytes per second that extend the DATA deadline beyond smtpd_timeout',
+  },
   smtpd_upstream_proxy_protocol: {
     description: 'proxy protocol before the SMTP greeting: empty or haproxy',
   },

@@ -3,10 +3,13 @@
 // (talking before the greeting) is refused; the bare-newline scanner sees every
 // byte the client sends; error, junk-command and per-verb counters feed
 // smtpd_soft/hard_error_limit (tarpit, then 421), smtpd_junk_command_limit
-// and the disconnect line.
+// and the disconnect line; per-request deadlines (session-deadline.ts) cut off
+// clients that trickle bytes; sendmail's joke commands are not recognised.
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import type { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import { bareNewlineText, createBareNewlineScanner } from './bare-newline.ts';
+import { createSessionDeadline } from './session-deadline.ts';
 import { hasEnhancedCode } from './smtp-reply.ts';
 import { clientName, type ConnContext } from './session-state.ts';
 
@@ -28,6 +31,17 @@ const VERBS = new Set([
   'ETRN',
 ]);
 
+/**
+ * Commands smtp-server answers that Postfix does not know (sendmail's WIZ/SHELL/KILL,
+ * HELP, and the XCLIENT/XFORWARD extensions Postfleet never offers): 502 as unknown.
+ */
+const NOT_RECOGNISED = new Set(['WIZ', 'SHELL', 'KILL', 'HELP', 'XCLIENT', 'XFORWARD']);
+
+/** "452 4.5.3 Error: too many recipients": an error only past smtpd_recipient_overshoot_limit. */
+function isRecipientOvershoot(code: number, text: unknown): boolean {
+  return code === 452 && typeof text === 'string' && text.startsWith('4.5.3 ');
+}
+
 export interface GuardOptions {
   myhostname: string;
 }
@@ -44,6 +58,36 @@ export function guardConnection(
 ): ConnectionGuard {
   const send = conn.send.bind(conn);
 
+  const deadline = createSessionDeadline(
+    () => ({
+      timeoutMs: ctx.policy.smtpd_timeout * 1000,
+      minDataRate: ctx.policy.smtpd_min_data_rate,
+      handshakeMs: ctx.policy.smtpd_starttls_timeout * 1000,
+    }),
+    (waitingFor) => {
+      if (conn._closing) return;
+      // the end-of-data dot was read: the server, not the client, is busy now
+      if (waitingFor === 'data' && !(conn._parser && conn._parser._dataMode)) return;
+      if (waitingFor === 'handshake' || conn._upgrading) {
+        // mid-handshake the socket belongs to TLS: no plaintext reply, just go
+        ctx.log.info(
+          { event: 'timeout', waiting_for: 'handshake' },
+          `SSL_accept error from ${clientName(ctx)}: timeout after STARTTLS`,
+        );
+        conn._socket.destroy();
+        return;
+      }
+      const after = waitingFor === 'data' ? 'DATA' : (ctx.current?.verb ?? 'CONNECT');
+      ctx.log.info(
+        { event: 'timeout', waiting_for: waitingFor },
+        `timeout after ${after} from ${clientName(ctx)}`,
+      );
+      send(421, `4.4.2 ${opts.myhostname} Error: timeout exceeded`, false);
+      conn.close();
+    },
+  );
+  ctx.deadline = deadline;
+
   conn.send = (code, data, context) => {
     let text = data;
     let ctxArg = context;
@@ -56,6 +100,10 @@ export function guardConnection(
       ctxArg = false;
     }
     send(code, text, ctxArg);
+    if (code === 421) deadline.stop();
+    else if (code === 354) deadline.data();
+    else if (code === 220 && ctx.current?.verb === 'STARTTLS') deadline.handshake();
+    else deadline.command();
     if (ctx.current && !ctx.current.answered && code !== 334 && code !== 354) {
       ctx.current.answered = true;
       if (code < 400) bump(ctx.current.verb, true);
@@ -63,6 +111,10 @@ export function guardConnection(
     if (context === 'DATA_OK') {
       ctx.errors = 0;
       ctx.junk = 0;
+    } else if (isRecipientOvershoot(code, text)) {
+      // Postfix: excess recipients are errors only past smtpd_recipient_overshoot_limit,
+      // so a client can still send DATA for the ones already accepted
+      if (++ctx.overshoot > ctx.policy.smtpd_recipient_overshoot_limit) ctx.errors++;
     } else if (code >= 400 && code !== 421) {
       ctx.errors++;
     }
@@ -88,6 +140,7 @@ export function guardConnection(
 
   const onCommand = conn._onCommand.bind(conn);
   conn._onCommand = (command, callback) => {
+    deadline.pause();
     if (!conn._ready && !conn._upgrading && !conn._closing) {
       const line = command.toString('latin1').slice(0, 100);
       ctx.log.info(
@@ -108,6 +161,11 @@ export function guardConnection(
       const verb = VERBS.has(word) ? word : 'unknown';
       bump(verb, false);
       ctx.current = { verb, answered: false };
+      if (NOT_RECOGNISED.has(word)) {
+        conn.send(502, '5.5.2 Error: command not recognized');
+        setImmediate(() => callback?.());
+        return;
+      }
       if (!ctx.policy.smtpd_helo_required && !conn.hostNameAppearsAs && NEEDS_HELO.has(word)) {
         conn.hostNameAppearsAs = `[${ctx.client.address}]`; // smtp-server insists on a HELO name
         conn.session.hostNameAppearsAs = conn.hostNameAppearsAs;
@@ -138,7 +196,9 @@ export function guardConnection(
     if (watched.has(socket)) return;
     watched.add(socket);
     scanner.reset();
+    if (socket instanceof TLSSocket) deadline.command(); // handshake done: EHLO is due
     socket.prependListener('data', (chunk: Buffer) => {
+      deadline.received(chunk.length);
       if (!ctx.policy.smtpd_forbid_bare_newline || ctx.bareNewline || conn._closing) return;
       const kind = scanner.scan(chunk);
       if (!kind) return;

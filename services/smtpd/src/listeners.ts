@@ -1,19 +1,23 @@
 // The listening sockets: one net.Server per listener (smtp, submission,
 // submissions). Each accepted socket gets the listener's policy read fresh,
-// an optional PROXY v1/v2 header (trusted sources only), implicit TLS on
-// submissions, and is then handed to that listener's smtp-server instance.
+// an optional PROXY v1/v2 header (trusted sources only), anvil's per-client
+// connection count and rate limits (before any TLS work, on every listener),
+// implicit TLS on submissions within smtpd_starttls_timeout, and is then
+// handed to that listener's smtp-server instance.
 import { randomBytes } from 'node:crypto';
 import net, { type Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import type { SMTPServer } from 'smtp-server';
-import type { ListenerName } from '@postfleet/config';
+import type { EffectivePolicy, ListenerName } from '@postfleet/config';
 import { inNetworks, parseNetworks } from '@postfleet/maps';
 import { normalizeAddress } from './client-address.ts';
-import type { Anvil } from './anvil.ts';
+import { anvilExempt, anvilVerdict, type Anvil } from './anvil.ts';
 import { guardConnection } from './connection-guard.ts';
 import { wrapEnvelopeCommands } from './envelope-command.ts';
 import { wrapData } from './on-data.ts';
 import { wrapHelo } from './on-helo.ts';
 import { readProxyHeader } from './proxy-protocol.ts';
+import type { TlsContext } from './tls.ts';
 import type { ListenerSpec, SmtpdDeps } from './smtpd-deps.ts';
 import type { ConnContext, Registry } from './session-state.ts';
 
@@ -37,6 +41,7 @@ export async function openListener(
   registry: Registry,
   watchers: Watchers,
   anvil: Anvil,
+  tlsContext: TlsContext,
 ): Promise<RunningListener> {
   const pending = new Set<Socket>();
   const log = deps.log.child({ listener: spec.name });
@@ -78,6 +83,7 @@ export async function openListener(
         return;
       }
     }
+    if (!(await admit(socket, address, policy))) return;
     const id = randomBytes(8).toString('hex');
     const ctx: ConnContext = {
       id,
@@ -98,9 +104,9 @@ export async function openListener(
       tx: null,
       bareNewline: null,
       disconnectAfterReply: false,
-      anvilHeld: false,
       errors: 0,
       junk: 0,
+      overshoot: 0,
       counts: new Map(),
       current: null,
       connectedAt: Date.now(),
@@ -129,18 +135,71 @@ export async function openListener(
     };
 
     if (spec.name === 'submissions') {
-      smtp._upgrade(socket, (err, tlsSocket) => {
-        if (err || !tlsSocket) {
-          log.info(`SSL_accept error from [${address}]: ${err?.message ?? 'handshake failed'}`);
-          registry.delete(id);
-          socket.destroy();
-          return;
-        }
-        handOver(tlsSocket);
+      // Implicit TLS: the handshake is ours (not smtp-server's), so its deadline can
+      // destroy the TLS socket itself; destroying the TCP socket under a handshake
+      // in progress tears the TLS wrap down from below.
+      const handshakeMs = policy.smtpd_starttls_timeout * 1000;
+      const secure = new TLSSocket(socket, {
+        isServer: true,
+        secureContext: tlsContext.current(),
+      });
+      let settled = false;
+      const fail = (why: string): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        log.info(`SSL_accept error from [${address}]: ${why}`);
+        registry.delete(id);
+        secure.destroy();
+      };
+      const timer = setTimeout(() => fail(`timeout after ${handshakeMs} ms`), handshakeMs);
+      timer.unref();
+      secure.on('error', (err: Error) => fail(err.message));
+      secure.once('close', () => fail('connection closed during the handshake'));
+      secure.once('secure', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        handOver(secure);
       });
     } else {
       handOver(socket);
     }
+  }
+
+  /**
+   * anvil: count the connection and refuse it (421, or a plain close where TLS is
+   * expected) when the client is over its limits; the count is released when the
+   * TCP socket closes, whoever closes it. mynetworks clients are not counted.
+   */
+  async function admit(socket: Socket, address: string, policy: EffectivePolicy): Promise<boolean> {
+    if (anvilExempt(address, policy.mynetworks)) return true;
+    const counts = await anvil.connect(address);
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      anvil
+        .disconnect(address)
+        .catch((err: unknown) => log.error({ err }, 'anvil disconnect failed'));
+    };
+    if (socket.destroyed) {
+      release();
+      return false;
+    }
+    socket.once('close', release);
+    const over = anvilVerdict(counts, policy, address);
+    if (!over) return true;
+    log.warn(
+      { event: 'anvil', count: counts.count, rate: counts.rate },
+      `warning: ${over.text.replace(/^Error: /, '')} for service ${spec.name}`,
+    );
+    if (spec.name === 'submissions') socket.destroy();
+    else {
+      socket.end(`${over.code} ${over.enhanced} ${deps.myhostname} ${over.text}\r\n`);
+      setTimeout(() => socket.destroy(), 1000).unref();
+    }
+    return false;
   }
 
   await new Promise<void>((resolve, reject) => {

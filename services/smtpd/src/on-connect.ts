@@ -1,8 +1,7 @@
-// Connect stage: client names (forward-confirmed or "unknown"), anvil's
-// per-IP connection count and rate limits (421 4.7.0; mynetworks exempt), then
-// smtpd_client_restrictions through the engine. Runs before the greeting.
+// Connect stage: client names (forward-confirmed or "unknown"), then
+// smtpd_client_restrictions through the engine. Runs before the greeting; the
+// anvil limits were already applied when the socket was accepted (listeners.ts).
 import type { SMTPServerSession } from 'smtp-server';
-import { anvilExempt, anvilVerdict, type Anvil } from './anvil.ts';
 import { applyCommandVisibility } from './on-auth.ts';
 import type { SmtpdDeps } from './smtpd-deps.ts';
 import { reply, SmtpReplyError } from './smtp-reply.ts';
@@ -20,7 +19,7 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
-export function createOnConnect(deps: SmtpdDeps, registry: Registry, anvil: Anvil) {
+export function createOnConnect(deps: SmtpdDeps, registry: Registry) {
   const connections = deps.telemetry?.meter.createCounter('smtp.server.connections', {
     description: 'SMTP connections accepted, by listener',
   });
@@ -42,19 +41,6 @@ export function createOnConnect(deps: SmtpdDeps, registry: Registry, anvil: Anvi
       { event: 'connect', client: ctx.client.address },
       `connect from ${clientName(ctx)}`,
     );
-
-    if (!anvilExempt(ctx.client.address, ctx.policy.mynetworks)) {
-      const counts = await anvil.connect(ctx.client.address);
-      ctx.anvilHeld = true;
-      const over = anvilVerdict(counts, ctx.policy, ctx.client.address);
-      if (over) {
-        ctx.log.warn(
-          { event: 'anvil', count: counts.count, rate: counts.rate },
-          `warning: ${over.text.replace(/^Error: /, '')} for service ${ctx.listener}`,
-        );
-        throw reply(over.code, over.enhanced, `${deps.myhostname} ${over.text}`);
-      }
-    }
 
     const verdict = await deps.engine.onConnect({
       facts: sessionFacts(ctx, session),

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { SMTPServerSession } from 'smtp-server';
 import type { EffectivePolicy, ListenerName, RuntimeConfig } from '@postfleet/config';
 import type { BareNewline } from './bare-newline.ts';
+import type { SessionDeadline } from './session-deadline.ts';
 import type { Effect, SessionFacts } from './restrictions/types.ts';
 
 export interface Transaction {
@@ -43,9 +44,12 @@ export interface ConnContext {
   bareNewline: BareNewline | null;
   /** Close the connection right after the next reply (bare newline in DATA). */
   disconnectAfterReply: boolean;
-  anvilHeld: boolean;
   errors: number;
   junk: number;
+  /** 452 4.5.3 replies so far (smtpd_recipient_overshoot_limit). */
+  overshoot: number;
+  /** The per-request deadline (set by the connection guard). */
+  deadline?: SessionDeadline;
   /** Per verb: replies that succeeded / commands received, for the disconnect line. */
   counts: Map<string, { ok: number; total: number }>;
   current: { verb: string; answered: boolean } | null;

@@ -13,7 +13,7 @@ import { createOnData } from './on-data.ts';
 import { createOnMailFrom } from './on-mail-from.ts';
 import { createOnRcptTo } from './on-rcpt-to.ts';
 import type { SmtpdDeps } from './smtpd-deps.ts';
-import { createOnSecure, tlsServerOptions } from './tls.ts';
+import { createOnSecure, createTlsContext, tlsServerOptions } from './tls.ts';
 import type { Registry } from './session-state.ts';
 
 export type { SmtpdDeps, ListenerSpec, ClientNames } from './smtpd-deps.ts';
@@ -23,6 +23,8 @@ export interface SmtpdService {
   stop(): Promise<void>;
   /** Where each listener is bound (port is the real one when 0 was asked for). */
   addresses(): { name: ListenerName; host: string; port: number }[];
+  /** New certificate and key for every later handshake (the files changed). */
+  updateTls(tls: SmtpdDeps['tls']): void;
 }
 
 /** How long stop() lets sessions in the middle of a command finish. */
@@ -32,8 +34,9 @@ export async function startSmtpdService(deps: SmtpdDeps): Promise<SmtpdService> 
   const registry: Registry = new Map();
   const watchers: Watchers = { watch: new Map() };
   const anvil = deps.anvil ?? createLocalAnvil();
+  const tlsContext = createTlsContext(deps.tls);
   const hooks = {
-    onConnect: createOnConnect(deps, registry, anvil),
+    onConnect: createOnConnect(deps, registry),
     onSecure: createOnSecure(registry, (id: string, socket: Socket) =>
       watchers.watch.get(id)?.(socket),
     ),
@@ -46,12 +49,8 @@ export async function startSmtpdService(deps: SmtpdDeps): Promise<SmtpdService> 
       if (!ctx) return;
       registry.delete(session.id);
       watchers.watch.delete(session.id);
+      ctx.deadline?.stop();
       ctx.log.info({ event: 'disconnect' }, disconnectLine(ctx));
-      if (ctx.anvilHeld) {
-        anvil
-          .disconnect(ctx.client.address)
-          .catch((err: unknown) => ctx.log.error({ err }, 'anvil disconnect failed'));
-      }
     },
   };
 
@@ -83,7 +82,7 @@ export async function startSmtpdService(deps: SmtpdDeps): Promise<SmtpdService> 
       smtp.on('error', (err: Error) =>
         deps.log.debug({ err, listener: spec.name }, 'smtp-server error'),
       );
-      running.push(await openListener(spec, smtp, deps, registry, watchers, anvil));
+      running.push(await openListener(spec, smtp, deps, registry, watchers, anvil, tlsContext));
     }
   } catch (err) {
     await Promise.all(running.map((l) => new Promise<void>((r) => l.server.close(() => r()))));
@@ -96,6 +95,10 @@ export async function startSmtpdService(deps: SmtpdDeps): Promise<SmtpdService> 
 
   return {
     addresses: () => running.map((l) => ({ name: l.name, host: hostOf(l), port: portOf(l) })),
+    updateTls(tls) {
+      tlsContext.replace(tls); // validates the PEM first: a bad pair keeps the old one
+      for (const l of running) l.smtp.updateSecureContext(tlsServerOptions(tls));
+    },
     async stop() {
       await Promise.all(running.map((l) => new Promise<void>((r) => l.server.close(() => r()))));
       for (const l of running) for (const s of l.pending) s.destroy();

@@ -1,0 +1,196 @@
+// Hardening of the SMTP session against one hostile client: per-IP limits
+// before the TLS handshake on 465 and a handshake deadline, slowloris
+// (per-command and DATA deadlines with smtpd_min_data_rate), recipients over
+// the limit that must not end the transaction, and sendmail's joke commands.
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { RawClient } from './helpers/raw-client.ts';
+import { MYHOSTNAME, startHarness, type Harness } from './helpers/smtpd-harness.ts';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function rawConnect(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ port, host: '127.0.0.1' });
+    s.on('error', () => undefined);
+    s.once('connect', () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+function closed(s: net.Socket, ms: number): Promise<boolean> {
+  if (s.destroyed) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve(false), ms);
+    s.once('close', () => {
+      clearTimeout(t);
+      resolve(true);
+    });
+  });
+}
+
+describe('smtpd hardening', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+  });
+  after(async () => {
+    await h.stop();
+  });
+
+  test('465: half-open TLS handshakes from one IP are capped by smtpd_client_connection_count_limit', async () => {
+    h.setPolicy('submissions', { smtpd_client_connection_count_limit: 5, mynetworks: [] });
+    const sockets: net.Socket[] = [];
+    try {
+      for (let i = 0; i < 12; i++) sockets.push(await rawConnect(h.port('submissions')));
+      await sleep(300);
+      const open = sockets.filter((s) => !s.destroyed).length;
+      assert.equal(open, 5, `${open} handshakes held open, limit 5`);
+      assert.ok(
+        h.logs.some((l) =>
+          /too many connections from 127\.0\.0\.1 for service submissions/.test(l),
+        ),
+      );
+    } finally {
+      for (const s of sockets) s.destroy();
+      await sleep(100);
+      h.setPolicy('submissions', {
+        smtpd_client_connection_count_limit: 50,
+        mynetworks: ['127.0.0.0/8'],
+      });
+    }
+    // the slots are released: a real client gets in again
+    const c = await RawClient.connect(h.port('submissions'), { tls: true });
+    assert.match((await c.reply()) ?? '', /^220 /);
+    c.close();
+  });
+
+  test('465: a TLS handshake that never completes is cut after smtpd_starttls_timeout', async () => {
+    h.setPolicy('submissions', { smtpd_starttls_timeout: 1 });
+    try {
+      const s = await rawConnect(h.port('submissions'));
+      s.write(Buffer.from('16030100', 'hex')); // start of a record, never finished
+      assert.equal(await closed(s, 4000), true, 'handshake still open after 4 s');
+    } finally {
+      h.setPolicy('submissions', { smtpd_starttls_timeout: 60 });
+    }
+  });
+
+  test('STARTTLS: a handshake that never completes is cut after smtpd_starttls_timeout', async () => {
+    h.setPolicy('smtp', { smtpd_starttls_timeout: 1 });
+    try {
+      const c = await RawClient.connect(h.port('smtp'));
+      await c.reply();
+      await c.cmd('EHLO client.example');
+      assert.match((await c.cmd('STARTTLS')) ?? '', /^220 /);
+      c.write(Buffer.from('16030100', 'hex'));
+      assert.equal(await c.waitClosed(4000), true);
+    } finally {
+      h.setPolicy('smtp', { smtpd_starttls_timeout: 60 });
+    }
+  });
+
+  test('slowloris: one byte at a time never completes a command; cut after smtpd_timeout with 421 4.4.2', async () => {
+    h.setPolicy('smtp', { smtpd_timeout: 2 });
+    try {
+      const c = await RawClient.connect(h.port('smtp'));
+      await c.reply();
+      const t0 = Date.now();
+      const line = 'EHLO a-very-slow-client.example.org';
+      let i = 0;
+      while (!c.closed && Date.now() - t0 < 6000) {
+        c.write(line[i++ % line.length] ?? 'x'); // well inside the idle timeout each time
+        await sleep(300);
+      }
+      assert.equal(c.closed, true, 'still open after 6 s of trickling');
+      assert.match(c.transcript, new RegExp(`421 4\\.4\\.2 ${MYHOSTNAME} Error: timeout exceeded`));
+      assert.ok(Date.now() - t0 < 4000, `cut after ${Date.now() - t0} ms, smtpd_timeout 2 s`);
+    } finally {
+      h.setPolicy('smtp', { smtpd_timeout: 300 });
+    }
+  });
+
+  test('slowloris in DATA: below smtpd_min_data_rate the DATA deadline passes', async () => {
+    h.setPolicy('smtp', { smtpd_timeout: 2, smtpd_min_data_rate: 500 });
+    try {
+      const c = await RawClient.connect(h.port('smtp'));
+      await c.reply();
+      await c.cmd('EHLO client.example');
+      await c.cmd('MAIL FROM:<a@example.org>');
+      await c.cmd('RCPT TO:<b@example.test>');
+      assert.match((await c.cmd('DATA')) ?? '', /^354 /);
+      const t0 = Date.now();
+      while (!c.closed && Date.now() - t0 < 6000) {
+        c.write('xxxxxxxxxx'); // 10 bytes every 200 ms = 50 B/s, a tenth of the minimum
+        await sleep(200);
+      }
+      assert.equal(c.closed, true, 'DATA still open after 6 s at 50 B/s');
+      assert.match(c.transcript, /421 4\.4\.2 .* Error: timeout exceeded/);
+    } finally {
+      h.setPolicy('smtp', { smtpd_timeout: 300 });
+    }
+  });
+
+  test('DATA at a healthy rate may take longer than smtpd_timeout', async () => {
+    h.setPolicy('smtp', { smtpd_timeout: 1, smtpd_min_data_rate: 500 });
+    try {
+      const c = await RawClient.connect(h.port('smtp'));
+      await c.reply();
+      await c.cmd('EHLO client.example');
+      await c.cmd('MAIL FROM:<a@example.org>');
+      await c.cmd('RCPT TO:<b@example.test>');
+      assert.match((await c.cmd('DATA')) ?? '', /^354 /);
+      c.write('Subject: steady\r\n\r\n');
+      const t0 = Date.now();
+      while (Date.now() - t0 < 2500) {
+        c.write(`${'y'.repeat(998)}\r\n`); // 1000 bytes every 250 ms = 4000 B/s
+        await sleep(250);
+      }
+      assert.match((await c.cmd('.')) ?? '', /^250 2\.0\.0 Ok: queued as /);
+      c.close();
+    } finally {
+      h.setPolicy('smtp', { smtpd_timeout: 300 });
+    }
+  });
+
+  test('over 1,000 RCPTs: the 452 4.5.3 replies do not end the session; DATA goes to the accepted ones', async () => {
+    const c = await RawClient.connect(h.port('smtp'));
+    await c.reply();
+    await c.cmd('EHLO client.example');
+    await c.cmd('MAIL FROM:<a@example.org>');
+    const total = 1050;
+    let batch = '';
+    for (let i = 0; i < total; i++) batch += `RCPT TO:<r${i}@example.test>\r\n`;
+    c.write(batch);
+    let accepted = 0;
+    let overLimit = 0;
+    for (let i = 0; i < total; i++) {
+      const r = (await c.reply()) ?? '';
+      if (r.startsWith('250')) accepted++;
+      else if (r.startsWith('452 4.5.3')) overLimit++;
+      else assert.fail(`unexpected reply ${r}`);
+    }
+    assert.equal(accepted, 1000);
+    assert.equal(overLimit, 50);
+    assert.match((await c.cmd('DATA')) ?? '', /^354 /);
+    assert.match(
+      (await c.cmd('Subject: many\r\n\r\nhi\r\n.')) ?? '',
+      /^250 2\.0\.0 Ok: queued as /,
+    );
+    const last = h.received.at(-1);
+    assert.equal(last?.req.recipients.length, 1000);
+    c.close();
+  });
+
+  test('sendmail joke commands and HELP are not recognised: 502 5.5.2', async () => {
+    const c = await RawClient.connect(h.port('smtp'));
+    await c.reply();
+    await c.cmd('EHLO client.example');
+    for (const cmd of ['WIZ', 'WIZ secret', 'SHELL', 'KILL', 'HELP', 'XCLIENT ADDR=1.2.3.4']) {
+      assert.equal(await c.cmd(cmd), '502 5.5.2 Error: command not recognized', cmd);
+    }
+    assert.match((await c.cmd('NOOP')) ?? '', /^250 /);
+    c.close();
+  });
+});
