@@ -36,7 +36,9 @@ export interface ConfigDocument {
   resource: unknown;
 }
 
-export type CompileResult = { config: RuntimeConfig } | { errors: ConfigError[] };
+/** A valid config may come with warnings (risky but legal settings), never with errors. */
+export type CompileResult =
+  { config: RuntimeConfig; warnings: ConfigError[] } | { errors: ConfigError[] };
 
 export const LISTENERS: readonly ListenerName[] = ['smtp', 'submission', 'submissions'];
 
@@ -140,15 +142,17 @@ function cidrPatternError(pattern: string): string | null {
 }
 
 /** The resource-by-resource and cross-resource checks that zod cannot express. */
-function crossCheck(all: Located[], errors: ConfigError[]): void {
-  const at = (l: Located, field: string, message: string) =>
-    errors.push({
+function crossCheck(all: Located[], errors: ConfigError[], warnings: ConfigError[]): void {
+  const problem = (to: ConfigError[]) => (l: Located, field: string, message: string) =>
+    to.push({
       source: l.source,
       kind: l.resource.kind,
       name: l.resource.metadata.name,
       field,
       message,
     });
+  const at = problem(errors);
+  const warn = problem(warnings);
   const of = <K extends ResourceKind>(kind: K) =>
     all.filter((l): l is Located<K> => l.resource.kind === kind);
 
@@ -272,8 +276,27 @@ function crossCheck(all: Located[], errors: ConfigError[]): void {
       });
     }
     (spec.mynetworks ?? []).forEach((n, i) => {
-      if (parseNetwork(n) === null)
+      const net = parseNetwork(n);
+      if (net === null)
         at(l, `spec.mynetworks[${i}]`, `"${n}" is not an address or network/prefix`);
+      else if (net.prefix === 0 && spec.allow_any_mynetworks !== true)
+        at(
+          l,
+          `spec.mynetworks[${i}]`,
+          `"${n}" trusts every client on the internet (an open relay); ` +
+            'set allow_any_mynetworks: true if that is really meant',
+        );
+      else if (
+        net.prefix < (net.family === 4 ? 16 : 48) &&
+        !(net.family === 4 && net.bytes[0] === 127 && net.prefix >= 8)
+      )
+        warn(
+          l,
+          `spec.mynetworks[${i}]`,
+          `"${n}" is wider than a /${net.family === 4 ? 16 : 48}: every client in it may relay. ` +
+            'Behind a Kubernetes Service without externalTrafficPolicy: Local, outside clients ' +
+            'appear as node addresses from such ranges',
+        );
     });
     (spec.smtpd_upstream_proxy_trusted ?? []).forEach((n, i) => {
       if (parseNetwork(n) === null)
@@ -356,10 +379,11 @@ export function canonicalJson(value: unknown): string {
 /** Compiles a set of resources into the runtime configuration, or every error found. */
 export function compileResources(docs: ConfigDocument[]): CompileResult {
   const errors: ConfigError[] = [];
+  const warnings: ConfigError[] = [];
   const valid = docs
     .map((d) => validateDocument(d, errors))
     .filter((l): l is Located => l !== null);
-  crossCheck(valid, errors);
+  crossCheck(valid, errors, warnings);
 
   const of = <K extends ResourceKind>(kind: K) =>
     valid.filter((l): l is Located<K> => l.resource.kind === kind);
@@ -413,5 +437,5 @@ export function compileResources(docs: ConfigDocument[]): CompileResult {
 
   const body = { domains, users, accessMaps, addressMaps, policies, settings };
   const version = createHash('sha256').update(canonicalJson(body)).digest('hex');
-  return { config: { version, compiledAt: new Date().toISOString(), ...body } };
+  return { config: { version, compiledAt: new Date().toISOString(), ...body }, warnings };
 }

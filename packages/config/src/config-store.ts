@@ -13,6 +13,7 @@ export const CONFIG_KEY = 'runtime';
 /** pino-compatible subset. */
 export interface ConfigLogger {
   info(obj: object, msg?: string): void;
+  warn?(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
 }
 
@@ -144,7 +145,13 @@ export async function startDirectoryPublisher(
       if (started)
         log?.error({ dir: opts.dir }, 'config not reloaded: the previous config stays in force');
     },
-    opts.debounceMs === undefined ? {} : { debounceMs: opts.debounceMs },
+    {
+      ...(opts.debounceMs === undefined ? {} : { debounceMs: opts.debounceMs }),
+      onWarnings: (warnings) => {
+        for (const w of warnings)
+          (log?.warn ?? log?.error)?.call(log, { ...w }, formatConfigError(w));
+      },
+    },
   );
   started = true;
   if (initialErrors) {

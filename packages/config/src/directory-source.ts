@@ -80,6 +80,8 @@ export interface DirectoryWatch {
 export interface WatchOptions {
   /** Quiet time after the last file event before recompiling (default 150 ms). */
   debounceMs?: number;
+  /** Warnings of each newly compiled config (risky but legal settings). */
+  onWarnings?: (warnings: ConfigError[]) => void;
 }
 
 /**
@@ -106,6 +108,7 @@ export async function watchDirectory(
       onError(result.errors);
     } else if (result.config.version !== current?.version) {
       current = result.config;
+      if (result.warnings.length) opts.onWarnings?.(result.warnings);
       onConfig(result.config);
     }
   };

@@ -153,6 +153,10 @@ export const mailPolicySpec = z
       .enum(['smtp', 'submission', 'submissions', 'all'])
       .describe('which listener this policy applies to; "all" is the default for every listener'),
     mynetworks: z.array(z.string()).optional().describe('CIDR list of trusted clients'),
+    allow_any_mynetworks: z
+      .boolean()
+      .optional()
+      .describe('accept 0.0.0.0/0 or ::/0 in mynetworks (an open relay); default false'),
     smtpd_client_restrictions: restrictionList.optional(),
     smtpd_helo_restrictions: restrictionList.optional(),
     smtpd_sender_restrictions: restrictionList.optional(),

@@ -27,6 +27,7 @@ export interface SettingDef {
 /** The per-listener defaults: main.cf values for every listener before MailPolicy overlays. */
 export const policyDefaults: PolicyDefaults = {
   mynetworks: ['127.0.0.0/8', '[::1]/128'],
+  allow_any_mynetworks: false,
   smtpd_client_restrictions: [],
   smtpd_helo_restrictions: [],
   smtpd_sender_restrictions: [],
@@ -81,6 +82,8 @@ export const listenerDefaults: Record<ListenerName, Partial<PolicyDefaults>> = {
     smtpd_tls_security_level: 'encrypt',
     smtpd_sasl_auth_enable: true,
     smtpd_helo_required: true,
+    // an authenticated user sends only as an address it owns (MailUser, aliases, smtpd_sender_login_maps)
+    smtpd_sender_restrictions: ['reject_sender_login_mismatch'],
     smtpd_relay_restrictions: ['permit_sasl_authenticated', 'reject'],
     smtpd_recipient_restrictions: ['permit_sasl_authenticated', 'reject'],
   },
@@ -88,6 +91,8 @@ export const listenerDefaults: Record<ListenerName, Partial<PolicyDefaults>> = {
     smtpd_tls_security_level: 'encrypt',
     smtpd_sasl_auth_enable: true,
     smtpd_helo_required: true,
+    // an authenticated user sends only as an address it owns (MailUser, aliases, smtpd_sender_login_maps)
+    smtpd_sender_restrictions: ['reject_sender_login_mismatch'],
     smtpd_relay_restrictions: ['permit_sasl_authenticated', 'reject'],
     smtpd_recipient_restrictions: ['permit_sasl_authenticated', 'reject'],
   },
@@ -100,6 +105,9 @@ type PolicyDoc = Record<
 
 const policyDocs: PolicyDoc = {
   mynetworks: { description: 'trusted client networks (CIDR) that permit_mynetworks lets relay' },
+  allow_any_mynetworks: {
+    description: 'accept 0.0.0.0/0 or ::/0 in mynetworks, which makes an open relay (Postfleet)',
+  },
   smtpd_client_restrictions: {
     description: 'restrictions applied to the client IP address and name',
   },

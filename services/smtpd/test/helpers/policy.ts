@@ -9,6 +9,7 @@ export function testPolicy(
   return {
     source: '(test)',
     mynetworks: ['127.0.0.0/8'],
+    allow_any_mynetworks: false,
     smtpd_client_restrictions: [],
     smtpd_helo_restrictions: [],
     smtpd_sender_restrictions: [],
