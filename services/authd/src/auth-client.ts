@@ -1,5 +1,6 @@
 // What smtpd and imapd call to check credentials: a bus request to authd.
 // A missing or slow authd is a temporary failure (454 4.7.0), never a success.
+// The timeout outlasts authd's longest penalty wait (15 s), so a penalised answer arrives.
 import type { Bus } from '@postfleet/bus';
 import {
   AUTH_SUBJECT,
@@ -11,7 +12,7 @@ import {
 
 export type Authenticate = (req: AuthRequest) => Promise<AuthReply>;
 
-export function createAuthClient(bus: Bus, timeoutMs = 15_000): Authenticate {
+export function createAuthClient(bus: Bus, timeoutMs = 30_000): Authenticate {
   return async (req) => {
     try {
       const data = await bus.request(AUTH_SUBJECT, encodeAuth(req), { timeoutMs });

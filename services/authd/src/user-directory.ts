@@ -47,6 +47,9 @@ export interface UserDirectory {
   list(): Promise<DirectoryUser[]>;
 }
 
+/** How a login name becomes a directory key; authd compares authzid and authcid, and keys penalties, with it too. */
+export const normalizeAddress = (address: string): string => address.toLowerCase();
+
 const fromRow = (r: UserRow): DirectoryUser => ({
   address: r.address,
   passwordHash: r.password_hash,
@@ -69,7 +72,7 @@ export async function openUserDirectory(
   if (published) await syncPublishedUsers(published, await listAll());
   return {
     async find(address) {
-      const key = address.toLowerCase();
+      const key = normalizeAddress(address);
       const r = await sql.query<UserRow>('SELECT * FROM mail_users WHERE address = $1', [key]);
       const row = r.rows[0];
       if (row) return fromRow(row);
@@ -86,14 +89,18 @@ export async function openUserDirectory(
       await sql.query(
         `INSERT INTO mail_users (address, password_hash, quota_bytes) VALUES ($1, $2, $3)
          ON CONFLICT (address) DO UPDATE SET password_hash = $2, enabled = true, updated_at = now()`,
-        [address.toLowerCase(), passwordHash, quotaBytes],
+        [normalizeAddress(address), passwordHash, quotaBytes],
       );
       if (published)
-        await publishUser(published, { address: address.toLowerCase(), enabled: true, quotaBytes });
+        await publishUser(published, {
+          address: normalizeAddress(address),
+          enabled: true,
+          quotaBytes,
+        });
     },
     async remove(address) {
       const r = await sql.query('DELETE FROM mail_users WHERE address = $1', [
-        address.toLowerCase(),
+        normalizeAddress(address),
       ]);
       if (published) await unpublishUser(published, address);
       return r.rowCount > 0;

@@ -1,6 +1,6 @@
 // AUTH: which listeners offer it and when (smtpd_sasl_auth_enable,
 // smtpd_tls_auth_only: never before TLS), and the onAuth hook that asks the
-// SASL checker (authd) for PLAIN and LOGIN.
+// SASL checker (authd) for PLAIN (with its authzid) and LOGIN.
 import type {
   SMTPServerAuthentication,
   SMTPServerAuthenticationResponse,
@@ -48,11 +48,16 @@ export function createOnAuth(deps: SmtpdDeps, registry: Registry) {
       return callback(reply(535, '5.7.8', 'Error: authentication failed: authentication failure'));
     }
     const username = auth.username;
+    // PLAIN's authzid goes to authd, which refuses one naming anybody but the authcid.
+    const authzid = method === 'PLAIN' ? (auth.authzid ?? '') : '';
     deps
-      .authenticate(method, username, auth.password ?? '', {
-        address: ctx.client.address,
-        listener: ctx.listener,
-      })
+      .authenticate(
+        method,
+        username,
+        auth.password ?? '',
+        { address: ctx.client.address, listener: ctx.listener },
+        authzid,
+      )
       .then((ok) => {
         if (ok === 'tempfail') {
           ctx.log.warn(

@@ -3,9 +3,25 @@
 import type { RoleDefinition } from '@postfleet/service-kit';
 import { loadTlsMaterial } from '@postfleet/service-kit';
 import { resolverFromEnv } from '@postfleet/dns';
-import { createAuthClient } from '@postfleet/authd';
+import { createAuthClient, type Authenticate } from '@postfleet/authd';
 import { createRestrictionEngine } from './restrictions/index.ts';
 import { startSmtpdService } from './smtpd-service.ts';
+import type { SmtpdDeps } from './smtpd-deps.ts';
+
+/** smtpd's SASL check as a request to authd, PLAIN's authzid included (no master user logins). */
+export function authdAuthenticate(auth: Authenticate): SmtpdDeps['authenticate'] {
+  return async (mechanism, username, password, client, authzid) => {
+    const r = await auth({
+      mechanism,
+      username,
+      password,
+      authzid,
+      clientAddress: client.address,
+      service: client.listener,
+    });
+    return r.result === 'ok' ? true : r.result === 'tempfail' ? 'tempfail' : false;
+  };
+}
 
 export const smtpdRole: RoleDefinition = {
   name: 'smtpd',
@@ -24,16 +40,7 @@ export const smtpdRole: RoleDefinition = {
       config: () => ctx.config.current(),
       engine: createRestrictionEngine({ resolver, log: ctx.log }),
       resolver,
-      authenticate: async (mechanism, username, password, client) => {
-        const r = await auth({
-          mechanism,
-          username,
-          password,
-          clientAddress: client.address,
-          service: client.listener,
-        });
-        return r.result === 'ok' ? true : r.result === 'tempfail' ? 'tempfail' : false;
-      },
+      authenticate: authdAuthenticate(auth),
       log: ctx.log,
       myhostname,
       listeners: (['smtp', 'submission', 'submissions'] as const).map((name) => ({

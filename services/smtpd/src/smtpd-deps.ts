@@ -34,13 +34,15 @@ export interface SmtpdDeps {
   resolver: { clientNames(ip: string): Promise<ClientNames> };
   /**
    * SASL check (authd over the bus). The client lets authd apply per-IP failure
-   * penalties; 'tempfail' answers 454 4.7.0 instead of 535.
+   * penalties; 'tempfail' answers 454 4.7.0 instead of 535. authzid is PLAIN's
+   * authorization identity ('' when none was sent, and for LOGIN).
    */
   authenticate: (
     method: string,
     username: string,
     password: string,
     client: { address: string; listener: ListenerName },
+    authzid: string,
   ) => Promise<boolean | 'tempfail'>;
   log: Logger;
   myhostname: string;
