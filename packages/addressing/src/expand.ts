@@ -1,10 +1,17 @@
 // Recipient expansion as cleanup(8) and local(8) do it: virtual alias maps
 // (one-to-many, recursive, with loop detection and limits), catch-all, then
 // aliases(5) for local-class domains; and Postfix's reject_unlisted_recipient test.
-import type { RuntimeConfig } from '@postfleet/config';
+// A limit error names the resource entry that kept expanding (an alias loop).
+import { expandSetting, type RuntimeConfig } from '@postfleet/config';
 import { splitAddress, splitExtension } from '@postfleet/maps';
 import { classifyDomain } from './classify.ts';
-import { addressingTables, lookupFirst, qualify, type AddressingTables } from './tables.ts';
+import {
+  addressingTables,
+  findFirst,
+  lookupFirst,
+  qualify,
+  type AddressingTables,
+} from './tables.ts';
 
 export interface ExpandLimits {
   /** virtual_alias_recursion_limit (default 1000). */
@@ -18,9 +25,15 @@ export interface Expansion {
   addresses: string[];
   /** Some result is in a local/virtual domain where no such user exists. */
   unknown: boolean;
-  /** A limit was exceeded: Postfix defers the message ("unreasonable ... map nesting"). */
+  /**
+   * A limit was exceeded: Postfix defers the message ("unreasonable ... map nesting"); the
+   * text names the resource entry that was expanding, e.g. "AddressMap/v spec.entries[0]".
+   */
   error?: string;
 }
+
+/** One lookup: the addresses an alias maps to and the resource entry that says so. */
+type AliasHit = { result: string[]; origin: string } | null;
 
 export function expandRecipient(
   config: RuntimeConfig,
@@ -31,14 +44,9 @@ export function expandRecipient(
   const recursionLimit = limits.recursionLimit ?? t.recursionLimit;
   const expansionLimit = limits.expansionLimit ?? t.expansionLimit;
 
-  const virtual = expandMap(
-    address,
-    (a) => lookupVirtual(config, t, a),
-    recursionLimit,
-    expansionLimit,
-  );
-  if (virtual.error)
-    return { addresses: [address], unknown: false, error: `${virtual.error} virtual_alias_maps` };
+  const bounds = { recursionLimit, expansionLimit };
+  const virtual = expandMap(address, 'virtual_alias_maps', (a) => lookupVirtual(t, a), bounds);
+  if (virtual.error) return { addresses: [address], unknown: false, error: virtual.error };
 
   const out: string[] = [];
   for (const a of virtual.addresses) {
@@ -47,19 +55,16 @@ export function expandRecipient(
       out.push(a);
       continue;
     }
-    const local = expandMap(
-      a,
-      (x) => lookupFirst(t.alias, x)?.map((r) => qualify(r, splitAddress(x).domain)) ?? null,
-      recursionLimit,
-      expansionLimit,
-    );
-    if (local.error)
-      return { addresses: [address], unknown: false, error: `${local.error} alias_maps` };
+    const local = expandMap(a, 'alias_maps', (x) => lookupAlias(t, x), bounds);
+    if (local.error) return { addresses: [address], unknown: false, error: local.error };
     out.push(...local.addresses);
   }
-  const addresses = dedupe(out);
+  const addresses = dedupe(out.map((a) => roleAddress(config, t, a)));
   const unknown = addresses.some((a) => {
-    const cls = classifyDomain(config, splitAddress(a).domain);
+    const { local, domain } = splitAddress(a);
+    const cls = classifyDomain(config, domain);
+    // a role mailbox is always accepted (RFC 5321 §4.5.1), even when nobody holds it yet
+    if (ROLE_MAILBOXES.has(local.toLowerCase())) return false;
     return (cls === 'local' || cls === 'virtual') && !isUser(t, a);
   });
   return { addresses, unknown };
@@ -71,18 +76,37 @@ export function isKnownRecipient(config: RuntimeConfig, address: string): boolea
   return e.error === undefined && !e.unknown;
 }
 
-function lookupVirtual(
-  config: RuntimeConfig,
-  t: AddressingTables,
-  address: string,
-): string[] | null {
-  const hit = lookupFirst(t.virtual, address);
+/** RFC 5321 §4.5.1 / RFC 2142: mailboxes every hosted domain must accept. */
+const ROLE_MAILBOXES = new Set(['postmaster', 'abuse']);
+
+/**
+ * postmaster@ or abuse@ a hosted domain that no user or alias claims goes to
+ * postmaster_recipient, so it is accepted and reaches a person.
+ */
+function roleAddress(config: RuntimeConfig, t: AddressingTables, address: string): string {
+  const { local, domain } = splitAddress(address);
+  if (!ROLE_MAILBOXES.has(local.toLowerCase()) || isUser(t, address)) return address;
+  const cls = classifyDomain(config, domain);
+  if (cls !== 'local' && cls !== 'virtual') return address;
+  const target = expandSetting(String(config.settings.postmaster_recipient ?? ''), config.settings);
+  return target.includes('@') ? target : address;
+}
+
+function lookupVirtual(t: AddressingTables, address: string): AliasHit {
+  const hit = findFirst(t.virtual, address);
   if (hit !== null) return hit;
   const domain = splitAddress(address).domain;
   const catchAll = t.catchAll.get(domain);
   if (catchAll === undefined || isUser(t, address)) return null;
   if (t.localDomains.has(domain) && lookupFirst(t.alias, address) !== null) return null;
-  return [catchAll];
+  return { result: [catchAll], origin: t.catchAllOrigin.get(domain) ?? `catch-all of ${domain}` };
+}
+
+function lookupAlias(t: AddressingTables, address: string): AliasHit {
+  const hit = findFirst(t.alias, address);
+  if (hit === null) return null;
+  const domain = splitAddress(address).domain;
+  return { result: hit.result.map((r) => qualify(r, domain)), origin: hit.origin };
 }
 
 /** A mailbox exists for the address or, with an extension (user+tag), for its base address. */
@@ -106,9 +130,9 @@ interface Pending {
  */
 function expandMap(
   address: string,
-  lookup: (address: string) => string[] | null,
-  recursionLimit: number,
-  expansionLimit: number,
+  mapName: string,
+  lookup: (address: string) => AliasHit,
+  { recursionLimit, expansionLimit }: { recursionLimit: number; expansionLimit: number },
 ): { addresses: string[]; error?: string } {
   const final: string[] = [];
   const expanded = new Set<string>();
@@ -120,26 +144,42 @@ function expandMap(
       final.push(item.address);
       continue;
     }
-    const result = lookup(item.address);
-    if (result === null) {
+    const hit = lookup(item.address);
+    if (hit === null) {
       final.push(item.address);
       continue;
     }
     if (expanded.has(key)) continue;
     if (item.ancestors.length >= recursionLimit) {
-      return { addresses: [], error: `unreasonable nesting for ${address} in` };
+      const next = hit.result.map(abbreviate).join(', ');
+      return {
+        addresses: [],
+        error:
+          `unreasonable nesting for ${address} in ${mapName}: ${hit.origin} still expands ` +
+          `${abbreviate(item.address)} to ${next} after ${recursionLimit} levels (an alias loop?)`,
+      };
     }
     expanded.add(key);
     const ancestors = [...item.ancestors, key];
-    for (const r of result) {
+    for (const r of hit.result) {
       if (r.toLowerCase() === key) final.push(r);
       else queue.push({ address: r, ancestors });
     }
     if (final.length + queue.length > expansionLimit) {
-      return { addresses: [], error: `unreasonable expansion size for ${address} in` };
+      return {
+        addresses: [],
+        error:
+          `unreasonable expansion size for ${address} in ${mapName}: more than ` +
+          `${expansionLimit} addresses once ${hit.origin} expands ${abbreviate(item.address)}`,
+      };
     }
   }
   return { addresses: final };
+}
+
+/** Addresses a loop keeps lengthening stay readable in the message. */
+function abbreviate(address: string): string {
+  return address.length > 80 ? `${address.slice(0, 40)}…${address.slice(-30)}` : address;
 }
 
 function dedupe(addresses: string[]): string[] {

@@ -29,6 +29,8 @@ export interface AddressingTables {
   alias: AddressTable[];
   /** domain -> catch-all address (MailDomain.catchAll). */
   catchAll: Map<string, string>;
+  /** domain -> the resource field its catch-all comes from, for error messages. */
+  catchAllOrigin: Map<string, string>;
   /** Known mailbox addresses, lower-case. */
   users: Set<string>;
 }
@@ -81,13 +83,17 @@ function buildTables(config: RuntimeConfig): AddressingTables {
     virtual: [],
     alias: [],
     catchAll: new Map(),
+    catchAllOrigin: new Map(),
     users: new Set(Object.keys(config.users).map((a) => a.toLowerCase())),
   };
   // Tables are consulted in resource-name order, so the result does not depend on compile order.
   for (const name of Object.keys(config.addressMaps).sort()) {
     const spec = config.addressMaps[name];
     if (!spec) continue;
-    const table = buildAddressTable(spec, opts);
+    const table = buildAddressTable(spec, {
+      ...opts,
+      describe: (entry) => `AddressMap/${name} spec.entries[${entry}]`,
+    });
     switch (spec.kind) {
       case 'canonical':
         t.canonical.push(table);
@@ -110,6 +116,8 @@ function buildTables(config: RuntimeConfig): AddressingTables {
     }
   }
   const domainAliases: { pattern: string; result: string[] }[] = [];
+  /** Where each of domainAliases came from, for error messages. */
+  const origins: string[] = [];
   for (const [name, d] of Object.entries(config.domains)) {
     const domain = name.toLowerCase();
     for (const [local, targets] of Object.entries(d.aliases ?? {})) {
@@ -117,16 +125,25 @@ function buildTables(config: RuntimeConfig): AddressingTables {
         pattern: `${local}@${domain}`,
         result: targets.map((x) => qualify(x, domain)),
       });
+      origins.push(`MailDomain/${d.resource} spec.aliases.${local}`);
     }
-    if (d.catchAll) t.catchAll.set(domain, qualify(d.catchAll, domain));
+    if (d.catchAll) {
+      t.catchAll.set(domain, qualify(d.catchAll, domain));
+      t.catchAllOrigin.set(domain, `MailDomain/${d.resource} spec.catchAll`);
+    }
   }
   for (const u of Object.values(config.users)) {
-    for (const extra of u.aliases ?? [])
+    (u.aliases ?? []).forEach((extra, i) => {
       domainAliases.push({ pattern: extra, result: [u.address] });
+      origins.push(`MailUser/${u.resource} spec.aliases[${i}]`);
+    });
   }
   if (domainAliases.length > 0) {
     t.virtual.push(
-      buildAddressTable({ kind: 'virtual', type: 'hash', entries: domainAliases }, opts),
+      buildAddressTable(
+        { kind: 'virtual', type: 'hash', entries: domainAliases },
+        { ...opts, describe: (entry) => origins[entry] ?? `aliases[${entry}]` },
+      ),
     );
   }
   return t;
@@ -165,12 +182,23 @@ export function qualify(address: string, domain: string): string {
  * keeps the original local part (mail_addr_map), so "@old.test -> @new.test" renames a domain.
  */
 export function lookupFirst(tables: AddressTable[], address: string): string[] | null {
+  return findFirst(tables, address)?.result ?? null;
+}
+
+/** lookupFirst(), and the resource entry that answered ("AddressMap/v spec.entries[2]"). */
+export function findFirst(
+  tables: AddressTable[],
+  address: string,
+): { result: string[]; origin: string } | null {
   for (const table of tables) {
-    const result = table.lookup(address);
-    if (result === null) continue;
+    const hit = table.find(address);
+    if (hit === null) continue;
     const at = address.lastIndexOf('@');
     const local = at < 0 ? address : address.slice(0, at);
-    return result.map((r) => (r.startsWith('@') ? `${local}${r}` : r));
+    return {
+      result: hit.result.map((r) => (r.startsWith('@') ? `${local}${r}` : r)),
+      origin: table.describe(hit.entry),
+    };
   }
   return null;
 }

@@ -177,6 +177,74 @@ test('virtual alias: recursion and expansion limits give an error, as Postfix de
   assert.equal(expandRecipient(c, 'all@example.test').addresses.length, 3);
 });
 
+test('an alias loop that keeps expanding names the resource and entry it comes from', () => {
+  const regexp = config({
+    addressMaps: {
+      loops: {
+        kind: 'virtual',
+        type: 'regexp',
+        entries: [
+          { pattern: '/^nobody@example\\.test$/', result: ['x@remote.test'] },
+          { pattern: '/^d(.*)@example\\.test$/', result: ['d$1d@example.test'] },
+        ],
+      },
+    },
+  });
+  assert.match(
+    expandRecipient(regexp, 'd@example.test', { recursionLimit: 5 }).error ?? '',
+    /^unreasonable nesting for d@example\.test in virtual_alias_maps: AddressMap\/loops spec\.entries\[1\] still expands d{6}@example\.test to d{7}@example\.test after 5 levels \(an alias loop\?\)$/,
+  );
+  // a → a+x: the extension is carried over each time, so every round is a new address.
+  const domainAlias = config({
+    domains: {
+      'example.test': {
+        domain: 'example.test',
+        class: 'virtual',
+        resource: 'example-test',
+        aliases: { a: ['a+x'] },
+      },
+    },
+  });
+  assert.match(
+    expandRecipient(domainAlias, 'a@example.test', { recursionLimit: 3 }).error ?? '',
+    /in virtual_alias_maps: MailDomain\/example-test spec\.aliases\.a still expands a\+x\+x\+x@example\.test/,
+  );
+  const local = config({
+    addressMaps: {
+      'local-aliases': {
+        kind: 'alias',
+        type: 'regexp',
+        entries: [{ pattern: '/^(l+)@local\\.test$/', result: ['$1l@local.test'] }],
+      },
+    },
+  });
+  assert.match(
+    expandRecipient(local, 'l@local.test', { recursionLimit: 3 }).error ?? '',
+    /in alias_maps: AddressMap\/local-aliases spec\.entries\[0\] still expands/,
+  );
+  const wide = config({
+    users: {
+      'alice@example.test': {
+        address: 'alice@example.test',
+        enabled: true,
+        resource: 'alice',
+        aliases: ['team@example.test'],
+      },
+    },
+    addressMaps: {
+      v: {
+        kind: 'virtual',
+        type: 'hash',
+        entries: [{ pattern: 'all@example.test', result: ['team@example.test', 'b@x.test'] }],
+      },
+    },
+  });
+  assert.match(
+    expandRecipient(wide, 'all@example.test', { expansionLimit: 1 }).error ?? '',
+    /^unreasonable expansion size for all@example\.test in virtual_alias_maps: more than 1 addresses once AddressMap\/v spec\.entries\[0\] expands all@example\.test$/,
+  );
+});
+
 test('MailDomain aliases and catch-all: catch-all only for unknown local parts', () => {
   const c = config({
     domains: {
@@ -221,8 +289,8 @@ test('local aliases apply to local-class domains only, recursively', () => {
     addresses: ['root@local.test', 'alice@example.test'],
     unknown: false,
   });
-  assert.deepEqual(expandRecipient(c, 'postmaster@example.test'), {
-    addresses: ['postmaster@example.test'],
+  assert.deepEqual(expandRecipient(c, 'webmaster@example.test'), {
+    addresses: ['webmaster@example.test'],
     unknown: true,
   });
 });
@@ -278,4 +346,31 @@ test('tables are cached per config version and rebuilt when it changes', () => {
     },
   };
   assert.deepEqual(expandRecipient(changed, 'x@example.test').addresses, ['bob@example.test']);
+});
+
+test('postmaster@ and abuse@ a hosted domain are accepted and go to postmaster_recipient unless someone holds them', () => {
+  const c = config({
+    settings: { postmaster_recipient: 'alice@$mydomain', mydomain: 'example.test' },
+  });
+  for (const a of ['postmaster@example.test', 'Abuse@Local.test', 'postmaster@local.test']) {
+    assert.equal(isKnownRecipient(c, a), true, a);
+    assert.deepEqual(expandRecipient(c, a).addresses, ['alice@example.test'], a);
+  }
+  // a user that holds the role mailbox keeps it
+  const held = config({
+    settings: { postmaster_recipient: 'alice@example.test' },
+    users: {
+      ...config().users,
+      'abuse@example.test': { address: 'abuse@example.test', enabled: true, resource: 'abuse' },
+    },
+  });
+  assert.deepEqual(expandRecipient(held, 'abuse@example.test').addresses, ['abuse@example.test']);
+  // other unknown local parts stay unknown; remote role addresses are not ours
+  assert.equal(isKnownRecipient(c, 'nobody@example.test'), false);
+  assert.deepEqual(expandRecipient(c, 'postmaster@remote.test').addresses, [
+    'postmaster@remote.test',
+  ]);
+  // even when the target is itself unheld, the role mailbox is accepted
+  const unset = config({ settings: { postmaster_recipient: 'postmaster@example.test' } });
+  assert.equal(isKnownRecipient(unset, 'abuse@example.test'), true);
 });

@@ -214,6 +214,13 @@ const globalDefs: GlobalDef[] = [
     description: 'domain appended to unqualified sender addresses',
   },
   {
+    name: 'postmaster_recipient',
+    default: 'postmaster@$mydomain',
+    description:
+      'where postmaster@ and abuse@ a hosted domain go when no user or alias has them (RFC 5321 4.5.1, RFC 2142)',
+    postfixDefault: '(none: aliases(5) postmaster entry)',
+  },
+  {
     name: 'mydestination',
     default: '$myhostname, localhost.$mydomain, localhost',
     description: 'domains delivered locally, in addition to MailDomains of class local',
