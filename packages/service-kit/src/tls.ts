@@ -1,6 +1,7 @@
 // TLS material for the listeners: in a cluster the certificate and key come
 // from files mounted from a Secret (cert-manager friendly); embedded, a
 // self-signed certificate is generated on first start and kept in the data dir.
+import { unwatchFile, watchFile, type Stats } from 'node:fs';
 import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import selfsigned from 'selfsigned';
@@ -10,6 +11,9 @@ export interface TlsMaterial {
   cert: string;
   /** Where it came from: the Secret's files, or "generated self-signed". */
   source: string;
+  /** The files it was read from (watched for changes). */
+  certPath: string;
+  keyPath: string;
 }
 
 async function readIfExists(path: string): Promise<string | null> {
@@ -38,13 +42,15 @@ export async function loadTlsMaterial(opts: {
       cert: await readFile(env.POSTFLEET_TLS_CERT, 'utf8'),
       key: await readFile(env.POSTFLEET_TLS_KEY, 'utf8'),
       source: env.POSTFLEET_TLS_CERT,
+      certPath: env.POSTFLEET_TLS_CERT,
+      keyPath: env.POSTFLEET_TLS_KEY,
     };
   }
   const dir = join(opts.dataDir, 'tls');
   const certPath = join(dir, 'cert.pem');
   const keyPath = join(dir, 'key.pem');
   const [cert, key] = await Promise.all([readIfExists(certPath), readIfExists(keyPath)]);
-  if (cert && key) return { cert, key, source: certPath };
+  if (cert && key) return { cert, key, source: certPath, certPath, keyPath };
 
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const notAfter = new Date();
@@ -68,5 +74,52 @@ export async function loadTlsMaterial(opts: {
   await writeFile(`${certPath}.tmp`, pems.cert, { mode: 0o644 });
   await rename(`${keyPath}.tmp`, keyPath);
   await rename(`${certPath}.tmp`, certPath);
-  return { cert: pems.cert, key: pems.private, source: 'generated self-signed' };
+  return {
+    cert: pems.cert,
+    key: pems.private,
+    source: 'generated self-signed',
+    certPath,
+    keyPath,
+  };
+}
+
+export interface TlsWatch {
+  stop(): void;
+}
+
+/**
+ * Re-reads the certificate and key when either file changes (polled by stat, which
+ * also sees a Kubernetes Secret volume swapping its ..data symlink) and hands the
+ * new pair to onChange once both read; a pair that fails to read is skipped.
+ */
+export function watchTlsMaterial(
+  material: TlsMaterial,
+  onChange: (next: TlsMaterial) => void,
+  onError: (err: unknown) => void,
+  intervalMs = 5_000,
+): TlsWatch {
+  let last = `${material.cert}\0${material.key}`;
+  let busy = false;
+  const check = (curr: Stats, prev: Stats): void => {
+    if (curr.mtimeMs === prev.mtimeMs && curr.ino === prev.ino && curr.size === prev.size) return;
+    if (busy) return;
+    busy = true;
+    Promise.all([readFile(material.certPath, 'utf8'), readFile(material.keyPath, 'utf8')])
+      .then(([cert, key]) => {
+        if (`${cert}\0${key}` === last) return;
+        last = `${cert}\0${key}`;
+        onChange({ ...material, cert, key });
+      })
+      .catch(onError)
+      .finally(() => {
+        busy = false;
+      });
+  };
+  for (const path of [material.certPath, material.keyPath])
+    watchFile(path, { interval: intervalMs, persistent: false }, check);
+  return {
+    stop() {
+      for (const path of [material.certPath, material.keyPath]) unwatchFile(path, check);
+    },
+  };
 }

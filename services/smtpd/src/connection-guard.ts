@@ -37,6 +37,9 @@ const VERBS = new Set([
  */
 const NOT_RECOGNISED = new Set(['WIZ', 'SHELL', 'KILL', 'HELP', 'XCLIENT', 'XFORWARD']);
 
+/** A NUL byte is never valid in an SMTP command line (RFC 5321 §2.3.8). */
+const NUL_IN_COMMAND = 'Error: NUL character in command';
+
 /** "452 4.5.3 Error: too many recipients": an error only past smtpd_recipient_overshoot_limit. */
 function isRecipientOvershoot(code: number, text: unknown): boolean {
   return code === 452 && typeof text === 'string' && text.startsWith('4.5.3 ');
@@ -199,7 +202,22 @@ export function guardConnection(
     if (socket instanceof TLSSocket) deadline.command(); // handshake done: EHLO is due
     socket.prependListener('data', (chunk: Buffer) => {
       deadline.received(chunk.length);
-      if (!ctx.policy.smtpd_forbid_bare_newline || ctx.bareNewline || conn._closing) return;
+      if (conn._closing) return;
+      if (chunk.includes(0)) {
+        const parser = conn._parser;
+        if (parser && parser._dataMode)
+          ctx.nulInData = true; // answered at the end of DATA
+        else {
+          ctx.log.info(
+            { event: 'reject', stage: 'command' },
+            `NOQUEUE: reject: ${clientName(ctx)}: 500 5.5.2 ${NUL_IN_COMMAND}`,
+          );
+          send(500, `5.5.2 ${NUL_IN_COMMAND}`, false);
+          conn.close();
+          return;
+        }
+      }
+      if (!ctx.policy.smtpd_forbid_bare_newline || ctx.bareNewline) return;
       const kind = scanner.scan(chunk);
       if (!kind) return;
       ctx.bareNewline = kind;

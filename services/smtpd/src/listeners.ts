@@ -120,6 +120,7 @@ export async function openListener(
         return;
       }
       smtp.options.socketTimeout = policy.smtpd_timeout * 1000;
+      smtp.options.name = deps.myhostname; // the connection reads it once, at construction
       smtp.connect(sock, { id, remoteAddress: address, remotePort: port });
       const conn = [...smtp.connections].find((c) => c.id === id);
       if (!conn) {

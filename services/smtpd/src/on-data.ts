@@ -165,6 +165,13 @@ export function createOnData(deps: SmtpdDeps, registry: Registry) {
       logReject(ctx, session, 'END-OF-MESSAGE', err, ctx.tx?.sender);
       throw err;
     }
+    if (ctx.nulInData) {
+      ctx.nulInData = false;
+      await discardRaw();
+      const err = reply(550, '5.6.0', 'Error: NUL character in message content');
+      logReject(ctx, session, 'END-OF-MESSAGE', err, ctx.tx?.sender);
+      throw err;
+    }
     if (guard.exceeded || stream.sizeExceeded) {
       await discardRaw();
       const err = reply(552, '5.3.4', 'Message size exceeds fixed limit');

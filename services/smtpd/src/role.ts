@@ -1,7 +1,7 @@
 // The smtpd role: opens the smtp, submission and submissions listeners with the
 // restriction engine, DNS resolver, authd client and TLS material wired in.
 import type { RoleDefinition } from '@postfleet/service-kit';
-import { loadTlsMaterial } from '@postfleet/service-kit';
+import { loadTlsMaterial, watchTlsMaterial } from '@postfleet/service-kit';
 import { resolverFromEnv } from '@postfleet/dns';
 import { createAuthClient, type Authenticate } from '@postfleet/authd';
 import { createRestrictionEngine } from './restrictions/index.ts';
@@ -26,7 +26,9 @@ export function authdAuthenticate(auth: Authenticate): SmtpdDeps['authenticate']
 export const smtpdRole: RoleDefinition = {
   name: 'smtpd',
   async start(ctx) {
-    const myhostname = String(ctx.config.current().settings.myhostname ?? 'localhost');
+    // read on every use, so a reload of myhostname applies to the next connection
+    const hostname = (): string => String(ctx.config.current().settings.myhostname ?? 'localhost');
+    const myhostname = hostname();
     const resolver = resolverFromEnv(ctx.env);
     const auth = createAuthClient(ctx.ports.bus);
     const tls = await loadTlsMaterial({
@@ -34,7 +36,7 @@ export const smtpdRole: RoleDefinition = {
       dataDir: ctx.ports.dataDir,
       hostname: myhostname,
     });
-    const service = await startSmtpdService({
+    const deps: SmtpdDeps = {
       bus: ctx.ports.bus,
       blob: ctx.ports.blob,
       config: () => ctx.config.current(),
@@ -42,7 +44,9 @@ export const smtpdRole: RoleDefinition = {
       resolver,
       authenticate: authdAuthenticate(auth),
       log: ctx.log,
-      myhostname,
+      get myhostname() {
+        return hostname();
+      },
       listeners: (['smtp', 'submission', 'submissions'] as const).map((name) => ({
         name,
         host: ctx.listen[name].host,
@@ -50,9 +54,29 @@ export const smtpdRole: RoleDefinition = {
       })),
       tls,
       telemetry: { tracer: ctx.tracer, meter: ctx.meter },
-    });
+    };
+    const service = await startSmtpdService(deps);
+    const tlsWatch = watchTlsMaterial(
+      tls,
+      (next) => {
+        try {
+          service.updateTls(next);
+          ctx.log.info({ cert: next.certPath }, 'TLS certificate reloaded');
+        } catch (err) {
+          ctx.log.error(
+            { err, cert: next.certPath },
+            'TLS certificate not reloaded: the old one stays',
+          );
+        }
+      },
+      (err) => ctx.log.error({ err }, 'TLS certificate files could not be read'),
+      Number(ctx.env.POSTFLEET_TLS_POLL_MS) || undefined,
+    );
     return {
-      stop: () => service.stop(),
+      stop: async () => {
+        tlsWatch.stop();
+        await service.stop();
+      },
       listening: service.addresses().map((a) => `${a.name} ${a.host}:${a.port}`),
     };
   },

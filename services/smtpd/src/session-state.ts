@@ -42,6 +42,8 @@ export interface ConnContext {
   /** Negotiated TLS, once STARTTLS or implicit TLS completed. */
   tls?: { protocol: string; cipher: string };
   bareNewline: BareNewline | null;
+  /** A NUL byte arrived in the current message's content (refused at the end of DATA). */
+  nulInData?: boolean;
   /** Close the connection right after the next reply (bare newline in DATA). */
   disconnectAfterReply: boolean;
   errors: number;

@@ -193,4 +193,40 @@ describe('smtpd hardening', () => {
     assert.match((await c.cmd('NOOP')) ?? '', /^250 /);
     c.close();
   });
+
+  test('NUL in message content: 550 5.6.0 at the end of DATA, nothing queued, the session goes on', async () => {
+    const before = h.received.length;
+    const c = await RawClient.connect(h.port('smtp'));
+    await c.reply();
+    await c.cmd('EHLO client.example');
+    await c.cmd('MAIL FROM:<a@example.org>');
+    await c.cmd('RCPT TO:<b@example.test>');
+    assert.match((await c.cmd('DATA')) ?? '', /^354 /);
+    assert.equal(
+      await c.cmd('Subject: n\x00ul\r\n\r\nbody\x00\r\n.'),
+      '550 5.6.0 Error: NUL character in message content',
+    );
+    assert.equal(h.received.length, before, 'nothing reached cleanup');
+    assert.deepEqual(
+      (await h.blobKeys()).filter((k) => !h.received.some((r) => r.req.rawBlobKey === k)),
+      [],
+    );
+    // the next message of the session is fine
+    await c.cmd('MAIL FROM:<a@example.org>');
+    await c.cmd('RCPT TO:<b@example.test>');
+    await c.cmd('DATA');
+    assert.match((await c.cmd('Subject: ok\r\n\r\nclean\r\n.')) ?? '', /^250 2\.0\.0 /);
+    c.close();
+  });
+
+  test('NUL in a command: 500 5.5.2 and disconnect', async () => {
+    const c = await RawClient.connect(h.port('smtp'));
+    await c.reply();
+    await c.cmd('EHLO client.example');
+    assert.equal(
+      await c.cmd('MAIL FROM:<a\x00@example.org>'),
+      '500 5.5.2 Error: NUL character in command',
+    );
+    assert.equal(await c.waitClosed(2000), true);
+  });
 });

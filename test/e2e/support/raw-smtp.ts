@@ -2,7 +2,7 @@
 // MAIL before HELO, envelopes without angle brackets, exact pipelined bytes,
 // STARTTLS upgrades. Reads whole replies.
 import { connect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 
 export class RawSmtp {
   private buf = '';
@@ -122,6 +122,14 @@ export class RawSmtp {
     this.sock = secure;
     this.buf = '';
     this.attach(secure);
+  }
+
+  /** The CN of the certificate the server presented, after startTls(). */
+  peerCertificateName(): string | undefined {
+    const sock = this.sock as TLSSocket;
+    if (typeof sock.getPeerCertificate !== 'function') return undefined;
+    const cn = sock.getPeerCertificate().subject?.CN;
+    return Array.isArray(cn) ? cn[0] : cn;
   }
 
   close(): void {

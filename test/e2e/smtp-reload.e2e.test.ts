@@ -1,0 +1,126 @@
+// Changes that apply without a restart, on both backend sets: a new myhostname
+// reaches the next connection's greeting, and new certificate files on disk are
+// presented by the next TLS handshake (STARTTLS on 25 and implicit TLS on 465).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import tls from 'node:tls';
+import { after, before, describe, test } from 'node:test';
+import { RawSmtp } from './support/raw-smtp.ts';
+import { domain, policy, sleep } from './support/scenario.ts';
+import {
+  BACKEND_LABEL,
+  startStack,
+  stopSharedBackends,
+  type BackendKind,
+  type Stack,
+} from './support/stack.ts';
+
+/** A fresh self-signed pair for name, written as cert.pem/key.pem under dir (atomically). */
+function writeCert(dir: string, name: string): string {
+  const tmp = mkdtempSync(join(tmpdir(), 'e2e-cert-'));
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        `/CN=${name}`,
+        '-keyout',
+        join(tmp, 'key.pem'),
+        '-out',
+        join(tmp, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    for (const f of ['key.pem', 'cert.pem']) {
+      writeFileSync(join(dir, `.${f}`), readFileSync(join(tmp, f)));
+      renameSync(join(dir, `.${f}`), join(dir, f));
+    }
+    return name;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** The CN of the certificate the implicit-TLS listener presents. */
+function presentedName(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false }, () => {
+      const cn = s.getPeerCertificate().subject?.CN;
+      s.destroy();
+      resolve(Array.isArray(cn) ? (cn[0] ?? '') : (cn ?? ''));
+    });
+    s.once('error', reject);
+  });
+}
+
+for (const kind of ['embedded', 'real'] as BackendKind[]) {
+  describe(`reload without restart ${BACKEND_LABEL[kind]}`, () => {
+    let stack: Stack;
+    const certDir = mkdtempSync(join(tmpdir(), 'e2e-tls-'));
+    before(async () => {
+      writeCert(certDir, 'first.example.test');
+      stack = await startStack(kind, {
+        resources: [
+          domain('example.test'),
+          policy('all', { parameters: { myhostname: 'mx1.example.test' } }),
+        ],
+        env: {
+          POSTFLEET_TLS_CERT: join(certDir, 'cert.pem'),
+          POSTFLEET_TLS_KEY: join(certDir, 'key.pem'),
+          POSTFLEET_TLS_POLL_MS: '100',
+        },
+      });
+    });
+    after(async () => {
+      await stack?.stop();
+      rmSync(certDir, { recursive: true, force: true });
+      if (kind === 'real') await stopSharedBackends();
+    });
+
+    test('a new myhostname is in the next greeting and EHLO reply', async () => {
+      const before = await RawSmtp.open(stack.smtpPort);
+      assert.match((await before.reply()) ?? '', /^220 mx1\.example\.test /);
+      await stack.setConfig([
+        domain('example.test'),
+        policy('all', { parameters: { myhostname: 'mx2.example.test' } }),
+      ]);
+      const c = await RawSmtp.open(stack.smtpPort);
+      assert.match((await c.reply()) ?? '', /^220 mx2\.example\.test /);
+      c.close();
+      before.close();
+    });
+
+    test('new certificate files are presented by the next handshake', async () => {
+      assert.equal(await presentedName(stack.submissionsPort), 'first.example.test');
+      writeCert(certDir, 'second.example.test');
+      const end = Date.now() + 5_000;
+      let name = '';
+      while (Date.now() < end) {
+        name = await presentedName(stack.submissionsPort);
+        if (name === 'second.example.test') break;
+        await sleep(100);
+      }
+      assert.equal(name, 'second.example.test', 'implicit TLS still presents the old certificate');
+      // STARTTLS on 25 too
+      const c = await RawSmtp.open(stack.smtpPort);
+      await c.reply();
+      await c.cmd('EHLO client.example.org');
+      assert.match((await c.cmd('STARTTLS')) ?? '', /^220 /);
+      await c.startTls();
+      assert.equal(c.peerCertificateName(), 'second.example.test');
+      c.close();
+    });
+  });
+}
