@@ -3,14 +3,20 @@
 // it; the matcher itself is regexp-pattern.ts.
 import { parseRegexpPattern } from './regexp-pattern.ts';
 
-/** Validates "/re/flags" or "!/re/" as regexp_table(5)/pcre_table(5) read it; the reason it is invalid, or null. */
+/**
+ * Validates "/re/flags" or "!/re/" as regexp_table(5) and pcre_table(5) read it (they differ
+ * only in the x flag); the reason it is invalid (including a backreference or lookaround,
+ * which the linear-time engine refuses), or null.
+ */
 export function checkRegexpPattern(pattern: string): string | null {
-  try {
-    parseRegexpPattern(pattern, 'pcre');
-    return null;
-  } catch (err) {
-    return (err as Error).message;
+  for (const dialect of ['pcre', 'regexp'] as const) {
+    try {
+      parseRegexpPattern(pattern, dialect);
+    } catch (err) {
+      return (err as Error).message;
+    }
   }
+  return null;
 }
 
 /** Actions of header_checks(5)/body_checks; the first word of an action must be one of them. */

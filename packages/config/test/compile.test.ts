@@ -147,6 +147,36 @@ test('header/body checks must be /regexp/flags with a known action', () => {
   ]);
 });
 
+test('patterns the linear-time regexp engine cannot run (backreferences, lookaround) are refused, naming resource and field', () => {
+  const msgs = messages(
+    compileResources([
+      policy('p', 'all', {
+        header_checks: [
+          { pattern: '/^Subject: (a+)+$/', action: 'REJECT' },
+          { pattern: '/^Subject: (\\w+) \\1/', action: 'REJECT' },
+        ],
+        body_checks: [{ pattern: '/free(?= money)/', action: 'REJECT' }],
+      }),
+      accessMap('senders', [{ pattern: '/(?<!good)@spam\\.test$/', action: 'REJECT' }], 'pcre'),
+      doc('maps.yaml', 'AddressMap', 'rewrites', {
+        kind: 'virtual',
+        type: 'regexp',
+        entries: [{ pattern: '/^(.)\\1@x\\.test$/', result: ['y@x.test'] }],
+      }),
+    ]),
+  );
+  assert.deepEqual(msgs, [
+    'maps.yaml: AccessMap/senders: spec.entries[0].pattern: invalid regexp pattern "/(?<!good)@spam\\\\.test$/": ' +
+      'the lookbehind (?<!...) is not supported: patterns run on a linear-time (RE2) engine, which has no backreferences or lookaround',
+    'maps.yaml: AddressMap/rewrites: spec.entries[0].pattern: invalid regexp pattern "/^(.)\\\\1@x\\\\.test$/": ' +
+      'the backreference \\1 is not supported: patterns run on a linear-time (RE2) engine, which has no backreferences or lookaround',
+    'policy.yaml: MailPolicy/p: spec.header_checks[1].pattern: invalid regexp pattern "/^Subject: (\\\\w+) \\\\1/": ' +
+      'the backreference \\1 is not supported: patterns run on a linear-time (RE2) engine, which has no backreferences or lookaround',
+    'policy.yaml: MailPolicy/p: spec.body_checks[0].pattern: invalid regexp pattern "/free(?= money)/": ' +
+      'the lookahead (?=...) is not supported: patterns run on a linear-time (RE2) engine, which has no backreferences or lookaround',
+  ]);
+});
+
 test('two MailPolicies for one listener are an error; so are duplicate names', () => {
   const msgs = messages(
     compileResources([

@@ -1,10 +1,11 @@
 // access(5) tables built from an AccessMap resource: the Postfix lookup order for
-// client, HELO/domain and envelope address checks over hash, cidr and regexp/pcre data.
+// client, HELO/domain and envelope address checks over hash, cidr and regexp/pcre data
+// (regexp/pcre entries match in linear time, see regexp-pattern in @postfleet/config).
 import type { AccessMapSpec } from '@postfleet/config';
 import { splitAddress } from './address.ts';
 import { addressLookupKeys, cidrContains, parseCidr, parseIp, type CidrNetwork } from './ip.ts';
 import { domainLookupKeys, splitExtension } from './lookup-keys.ts';
-import { parseRegexpPattern, substituteGroups, type RegexpPattern } from './regexp-pattern.ts';
+import { compileRegexpList, substituteGroups } from './regexp-pattern.ts';
 
 export interface AccessTable {
   /** check_client_access: hostname + parent domains (unless "unknown"), then the IP and its shorter prefixes; cidr: networks in order; regexp: hostname, then address. */
@@ -98,16 +99,13 @@ function cidrTable(entries: Entries): AccessTable {
 }
 
 function regexpTable(entries: Entries, nullKey: string, type: 'regexp' | 'pcre'): AccessTable {
-  const rules: { re: RegexpPattern; action: string }[] = entries.map((e) => ({
-    re: parseRegexpPattern(e.pattern, type),
-    action: e.action,
-  }));
+  const rules = compileRegexpList(
+    entries.map((e) => e.pattern),
+    type,
+  );
   const match = (s: string): string | null => {
-    for (const r of rules) {
-      const m = r.re.test(s);
-      if (m) return substituteGroups(r.action, m);
-    }
-    return null;
+    const hit = rules.first(s);
+    return hit ? substituteGroups(entries[hit.index]?.action ?? '', hit.match) : null;
   };
   return {
     lookupClient(hostname, address) {

@@ -1,13 +1,23 @@
 // virtual(5)/canonical(5)/aliases(5)/generic(5) tables from an AddressMap resource:
-// Postfix lookup order, address-extension propagation, regexp results with $n.
+// Postfix lookup order, address-extension propagation, regexp results with $n
+// (regexp/pcre entries match in linear time); a hit names the entry that answered.
 import type { AddressMapSpec } from '@postfleet/config';
 import { splitAddress } from './address.ts';
 import { splitExtension } from './lookup-keys.ts';
-import { parseRegexpPattern, substituteGroups, type RegexpPattern } from './regexp-pattern.ts';
+import { compileRegexpList, substituteGroups } from './regexp-pattern.ts';
 
 export interface AddressTable {
   /** hash: user+ext@domain, user@domain, user+ext and user (local domains only), @domain; regexp: first match. Results or null. */
   lookup(address: string): string[] | null;
+  /** lookup(), with the index in spec.entries of the entry that answered (for messages that name it). */
+  find(address: string): AddressHit | null;
+  /** Where an entry comes from ("AddressMap/v spec.entries[2]"), when the builder was told. */
+  describe(entry: number): string;
+}
+
+export interface AddressHit {
+  result: string[];
+  entry: number;
 }
 
 export interface AddressTableOptions {
@@ -17,6 +27,8 @@ export interface AddressTableOptions {
   recipientDelimiter?: string;
   /** propagate_unmatched_extensions for this table (default: true for canonical and virtual kinds). */
   propagateExtensions?: boolean;
+  /** Names the resource and field of an entry, for error messages (default "entries[i]"). */
+  describe?: (entry: number) => string;
 }
 
 export function buildAddressTable(
@@ -24,9 +36,11 @@ export function buildAddressTable(
   opts: AddressTableOptions = {},
 ): AddressTable {
   const type = spec.type ?? 'hash';
-  if (type === 'regexp' || type === 'pcre') return regexpTable(spec.entries, type);
+  const describe = opts.describe ?? ((entry: number) => `entries[${entry}]`);
+  if (type === 'regexp' || type === 'pcre') return { ...regexpTable(spec.entries, type), describe };
   const propagate = opts.propagateExtensions ?? spec.kind !== 'alias';
-  return hashTable(spec, opts.localDomains ?? new Set(), opts.recipientDelimiter ?? '+', propagate);
+  const delimiters = opts.recipientDelimiter ?? '+';
+  return { ...hashTable(spec, opts.localDomains ?? new Set(), delimiters, propagate), describe };
 }
 
 /** Append the extension to a result's local part: "bob@x" + "+foo" → "bob+foo@x". */
@@ -41,53 +55,55 @@ function hashTable(
   localDomains: Set<string>,
   delimiters: string,
   propagate: boolean,
-): AddressTable {
-  const map = new Map<string, string[]>();
-  for (const e of spec.entries) {
+): Omit<AddressTable, 'describe'> {
+  const map = new Map<string, AddressHit>();
+  spec.entries.forEach((e, entry) => {
     const key = e.pattern.trim().toLowerCase();
-    if (!map.has(key)) map.set(key, e.result);
-  }
+    if (!map.has(key)) map.set(key, { result: e.result, entry });
+  });
   const aliasOnly = spec.kind === 'alias';
-  return {
-    lookup(address) {
-      const { local: rawLocal, domain } = splitAddress(address.trim());
-      const local = rawLocal.toLowerCase();
-      const split = splitExtension(local, delimiters);
-      const isLocal = domain === '' || localDomains.has(domain);
-      const tries: { key: string; unextended: boolean }[] = [];
-      if (!aliasOnly && domain !== '') {
-        tries.push({ key: `${local}@${domain}`, unextended: false });
-        if (split) tries.push({ key: `${split.base}@${domain}`, unextended: true });
-      }
-      if (isLocal) {
-        tries.push({ key: local, unextended: false });
-        if (split) tries.push({ key: split.base, unextended: true });
-      }
-      if (!aliasOnly && domain !== '') tries.push({ key: `@${domain}`, unextended: false });
-      for (const t of tries) {
-        const result = map.get(t.key);
-        if (result === undefined) continue;
-        if (t.unextended && propagate && split)
-          return result.map((r) => addExtension(r, split.ext));
-        return [...result];
-      }
-      return null;
-    },
-  };
+  return withLookup((address) => {
+    const { local: rawLocal, domain } = splitAddress(address.trim());
+    const local = rawLocal.toLowerCase();
+    const split = splitExtension(local, delimiters);
+    const isLocal = domain === '' || localDomains.has(domain);
+    const tries: { key: string; unextended: boolean }[] = [];
+    if (!aliasOnly && domain !== '') {
+      tries.push({ key: `${local}@${domain}`, unextended: false });
+      if (split) tries.push({ key: `${split.base}@${domain}`, unextended: true });
+    }
+    if (isLocal) {
+      tries.push({ key: local, unextended: false });
+      if (split) tries.push({ key: split.base, unextended: true });
+    }
+    if (!aliasOnly && domain !== '') tries.push({ key: `@${domain}`, unextended: false });
+    for (const t of tries) {
+      const hit = map.get(t.key);
+      if (hit === undefined) continue;
+      if (t.unextended && propagate && split)
+        return { result: hit.result.map((r) => addExtension(r, split.ext)), entry: hit.entry };
+      return { result: [...hit.result], entry: hit.entry };
+    }
+    return null;
+  });
 }
 
-function regexpTable(entries: AddressMapSpec['entries'], type: 'regexp' | 'pcre'): AddressTable {
-  const rules: { re: RegexpPattern; result: string[] }[] = entries.map((e) => ({
-    re: parseRegexpPattern(e.pattern, type),
-    result: e.result,
-  }));
-  return {
-    lookup(address) {
-      for (const r of rules) {
-        const m = r.re.test(address);
-        if (m) return r.result.map((x) => substituteGroups(x, m));
-      }
-      return null;
-    },
-  };
+function regexpTable(
+  entries: AddressMapSpec['entries'],
+  type: 'regexp' | 'pcre',
+): Omit<AddressTable, 'describe'> {
+  const rules = compileRegexpList(
+    entries.map((e) => e.pattern),
+    type,
+  );
+  return withLookup((address) => {
+    const hit = rules.first(address);
+    if (!hit) return null;
+    const result = entries[hit.index]?.result ?? [];
+    return { result: result.map((x) => substituteGroups(x, hit.match)), entry: hit.index };
+  });
+}
+
+function withLookup(find: (address: string) => AddressHit | null): Omit<AddressTable, 'describe'> {
+  return { find, lookup: (address) => find(address)?.result ?? null };
 }

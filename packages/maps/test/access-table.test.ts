@@ -153,3 +153,19 @@ test('regexp address tables see the whole address only (no domain or user@ split
   assert.equal(t.lookupAddress('a@sub.example.test.org'), null);
   assert.equal(t.lookupAddress(''), 'REJECT null');
 });
+
+test('regexp tables match hostile input in linear time ($1 substitution kept)', () => {
+  const t = table('regexp', [
+    ['/^(a+)+$/', 'REJECT nested'],
+    ['/^(\\w+)@(a|aa)+\\.test$/', 'REJECT $1 at $2'],
+  ]);
+  let start = performance.now();
+  assert.equal(t.lookupAddress(`${'a'.repeat(28)}!`), null); // seconds for a backtracking engine
+  assert.ok(performance.now() - start < 500, `took ${performance.now() - start} ms`);
+  start = performance.now();
+  assert.equal(t.lookupAddress(`${'a'.repeat(5000)}!`), null);
+  assert.equal(t.lookupClient(`${'a'.repeat(5000)}!`, '192.0.2.1'), null);
+  assert.equal(t.lookupAddress(`joe@${'a'.repeat(5000)}!.test`), null);
+  assert.ok(performance.now() - start < 1000, `took ${performance.now() - start} ms`);
+  assert.equal(t.lookupAddress('joe@aaa.test'), 'REJECT joe at a');
+});

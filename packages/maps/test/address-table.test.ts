@@ -115,3 +115,27 @@ test('an invalid regexp in a table throws with the pattern named', () => {
     /invalid regexp pattern "\/\(unclosed\/"/,
   );
 });
+
+test('a hit names its entry; regexp tables match hostile input in linear time', () => {
+  const t = buildAddressTable(
+    spec('virtual', 'regexp', [
+      ['/^(a+)+@example\\.test$/', ['nested@example.test']],
+      ['/^(.*)@old\\.test$/', ['$1@new.test']],
+    ]),
+    { describe: (i) => `AddressMap/m spec.entries[${i}]` },
+  );
+  const start = performance.now();
+  assert.equal(t.find(`${'a'.repeat(5000)}!@example.test`), null);
+  assert.ok(performance.now() - start < 1000, `took ${performance.now() - start} ms`);
+  const hit = t.find('carl@old.test');
+  assert.deepEqual(hit, { result: ['carl@new.test'], entry: 1 });
+  assert.equal(t.describe(hit?.entry ?? -1), 'AddressMap/m spec.entries[1]');
+  const h = buildAddressTable(
+    spec('alias', 'hash', [
+      ['x', ['y']],
+      ['root', ['admin']],
+    ]),
+  );
+  assert.deepEqual(h.find('root'), { result: ['admin'], entry: 1 });
+  assert.equal(h.describe(1), 'entries[1]');
+});

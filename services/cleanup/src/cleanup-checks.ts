@@ -1,7 +1,7 @@
 // header_checks(5) / body_checks: regexp tables whose first matching rule gives
 // an action (REJECT, DISCARD, HOLD, WARN, IGNORE, REPLACE, PREPEND, REDIRECT,
-// DUNNO, OK). Compiled once per table; matched against one logical line.
-import { parseRegexpPattern, substituteGroups, type RegexpPattern } from '@postfleet/maps';
+// DUNNO, OK). Compiled once per table; matched against one logical line in linear time.
+import { compileRegexpList, substituteGroups } from '@postfleet/maps';
 import { CleanupDiscard, contentReject } from './cleanup-errors.ts';
 
 export type CheckAction =
@@ -27,31 +27,23 @@ export interface CheckTable {
   match(line: string): CheckHit | null;
 }
 
-interface Rule {
-  re: RegexpPattern;
-  action: string;
-  source: string;
-}
-
 const EMPTY: CheckTable = { empty: true, match: () => null };
 
 export function compileChecks(
   entries: readonly { pattern: string; action: string }[] | undefined,
 ): CheckTable {
   if (!entries || entries.length === 0) return EMPTY;
-  const rules: Rule[] = entries.map((e) => ({
-    re: parseRegexpPattern(posixDot(e.pattern)),
-    action: e.action,
-    source: `${e.pattern} ${e.action}`,
-  }));
+  const rules = compileRegexpList(entries.map((e) => posixDot(e.pattern)));
   return {
     empty: false,
     match(line) {
-      for (const r of rules) {
-        const m = r.re.test(line);
-        if (m) return { action: parseAction(substituteGroups(r.action, m)), rule: r.source };
-      }
-      return null;
+      const hit = rules.first(line);
+      const e = hit && entries[hit.index];
+      if (!hit || !e) return null;
+      return {
+        action: parseAction(substituteGroups(e.action, hit.match)),
+        rule: `${e.pattern} ${e.action}`,
+      };
     },
   };
 }

@@ -1,6 +1,7 @@
 // Message header handling of cleanup: header_checks / mime_header_checks on a
-// header block, canonical rewriting of address headers, the Received: line,
-// and the Message-ID / Date / From that a message is missing.
+// header block, canonical rewriting of address headers, the Received: line, and
+// the Message-ID / Date / From that a message is missing. All of it is linear in
+// the size of the header (no backtracking regexps on header text).
 import type { CleanupRequest } from '@postfleet/queue-record';
 import type { HeaderLine } from 'mailsplit';
 import { applyHit, type CheckTable, type ContentEffects } from './cleanup-checks.ts';
@@ -32,7 +33,7 @@ export function isMimeHeader(key: string): boolean {
 
 /** Header text is kept as a binary (latin1) string so bytes round-trip; rules see UTF-8. */
 export function toText(binary: string): string {
-  return Buffer.from(binary, 'binary').toString('utf8');
+  return /[\u0080-\u00ff]/.test(binary) ? Buffer.from(binary, 'binary').toString('utf8') : binary;
 }
 export function toBinary(text: string): string {
   return Buffer.from(text, 'utf8').toString('binary');
@@ -104,16 +105,43 @@ export function rewriteAddressList(value: string, rewrite: (address: string) => 
       out += next === spec ? element : element.replace(`<${inner}>`, `<${next}>`);
       continue;
     }
-    const bare = /^(\s*)([^\s()<>",;:]+@[^\s()<>",;:]+)(\s*(?:\(.*\))?\s*)$/.exec(element);
+    const bare = bareAddress(element);
     if (bare) {
-      const spec = bare[2] ?? '';
+      const spec = element.slice(bare.start, bare.end);
       const next = rewrite(spec);
-      out += next === spec ? element : `${bare[1] ?? ''}${next}${bare[3] ?? ''}`;
+      out +=
+        next === spec ? element : element.slice(0, bare.start) + next + element.slice(bare.end);
       continue;
     }
     out += element;
   }
   return out;
+}
+
+const ATOM_STOP = new Set([...'()<>",;:']);
+const LINE_BREAK = /[\n\r\u2028\u2029]/;
+
+/**
+ * Where the addr-spec of "  local@domain  (comment)" is: leading space, a run of non-special
+ * characters with an @ inside, then only space and at most one single-line comment. A scan,
+ * not a regexp: a header value of spaces must not cost quadratic backtracking.
+ */
+function bareAddress(element: string): { start: number; end: number } | null {
+  const isSpace = (c: string): boolean => /\s/.test(c);
+  let start = 0;
+  while (start < element.length && isSpace(element[start] as string)) start++;
+  let end = start;
+  while (end < element.length) {
+    const c = element[end] as string;
+    if (isSpace(c) || ATOM_STOP.has(c)) break;
+    end++;
+  }
+  const at = element.indexOf('@', start + 1);
+  if (at < 0 || at >= end - 1) return null;
+  const rest = element.slice(end).trim();
+  if (rest === '') return { start, end };
+  if (rest.startsWith('(') && rest.endsWith(')') && !LINE_BREAK.test(rest)) return { start, end };
+  return null;
 }
 
 /** Split at commas outside quotes, comments and angle brackets; the commas stay with the preceding part. */
@@ -194,10 +222,10 @@ export interface MissingHeaderContext {
 
 /** Message-ID, Date and From: that the block lacks, in Postfix's order, to append after the last header. */
 export function missingHeaders(lines: HeaderLine[], ctx: MissingHeaderContext): HeaderLine[] {
-  const seen = new Set(lines.map((h) => h.key));
+  const has = (key: string): boolean => lines.some((h) => h.key === key);
   const add: string[] = [];
-  if (!seen.has('message-id')) add.push(`Message-ID: <${ctx.queueId}@${ctx.myhostname}>`);
-  if (!seen.has('date')) add.push(`Date: ${formatDate(ctx.now)}`);
-  if (!seen.has('from') && ctx.from !== undefined) add.push(`From: ${ctx.from || 'MAILER-DAEMON'}`);
+  if (!has('message-id')) add.push(`Message-ID: <${ctx.queueId}@${ctx.myhostname}>`);
+  if (!has('date')) add.push(`Date: ${formatDate(ctx.now)}`);
+  if (ctx.from !== undefined && !has('from')) add.push(`From: ${ctx.from || 'MAILER-DAEMON'}`);
   return add.map((l) => headerLine(toBinary(l)));
 }

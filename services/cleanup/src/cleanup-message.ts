@@ -1,11 +1,11 @@
-// The streaming content pipeline of cleanup: raw message → mailsplit → header
-// and body rules → joiner → size limit → canonical blob. Memory stays bounded by
-// the largest header block and line, never by the message size; body bytes pass
-// through untouched unless a body_checks rule rewrites a line.
+// The streaming content pipeline of cleanup: raw message → splitter (mailsplit under
+// Postfix's header rules) → header and body rules → joiner → size limit → canonical
+// blob. Memory stays bounded by the largest header block and line, never by the
+// message size; body bytes pass through untouched unless a body_checks rule rewrites a line.
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { CleanupRequest } from '@postfleet/queue-record';
-import { Joiner, Splitter, type HeaderLine, type MimeNode, type SplitterChunk } from 'mailsplit';
+import { Joiner, type HeaderLine, type MimeNode, type SplitterChunk } from 'mailsplit';
 import { applyHit, type CheckTable, type ContentEffects } from './cleanup-checks.ts';
 import { CleanupDiscard, CleanupReject, CleanupTempfail, sizeReject } from './cleanup-errors.ts';
 import {
@@ -17,6 +17,7 @@ import {
   toBinary,
   type HeaderRole,
 } from './cleanup-headers.ts';
+import { bodyStart, CleanupSplitter } from './cleanup-splitter.ts';
 
 export interface ContentChecks {
   header: CheckTable;
@@ -40,11 +41,13 @@ export interface MessageOptions {
   sizeLimit: number;
   /** hopcount_limit: more Received: headers than this (ours included) means a mail loop. */
   hopcountLimit: number;
+  /** header_size_limit: bytes kept of one logical header, the excess is discarded. */
+  headerSizeLimit: number;
+  /** line_length_limit: longer lines are checked (and header lines cut) in pieces of this size. */
+  lineLengthLimit: number;
   effects: ContentEffects;
 }
 
-/** Body lines longer than this are checked in pieces, as Postfix's line_length_limit splits them. */
-const LINE_LENGTH_LIMIT = 2048;
 /** mailsplit's limit for one header block; a larger header is refused rather than buffered. */
 const MAX_HEADER_BLOCK = 1024 * 1024;
 
@@ -54,8 +57,9 @@ export async function runMessagePipeline(
   opts: MessageOptions,
   sink: (canonical: Readable) => Promise<unknown>,
 ): Promise<{ size: number }> {
-  const splitter = new NestedSplitter({
-    defaultInlineEmbedded: true,
+  const splitter = new CleanupSplitter({
+    headerSizeLimit: opts.headerSizeLimit,
+    lineLengthLimit: opts.lineLengthLimit,
     maxHeadSize: MAX_HEADER_BLOCK,
   });
   const rules = new ContentRules(opts);
@@ -84,24 +88,6 @@ function classify(err: unknown): Error {
   return new CleanupTempfail('Error: queue file write error', { cause: err });
 }
 
-/**
- * mailsplit parses a message/rfc822 part as an embedded message only when it is not
- * disposition "attachment"; Postfix's nested_header_checks see attached messages too, so
- * the disposition of message/rfc822 parts is treated as inline (headers are not changed).
- */
-class NestedSplitter extends Splitter {
-  override newNode(parent?: MimeNode | false): void {
-    super.newNode(parent);
-    const node = this.node;
-    const parse = node.parseHeaders.bind(node);
-    node.parseHeaders = () => {
-      parse();
-      if (node.contentType === 'message/rfc822' && node.disposition === 'attachment')
-        node.disposition = 'inline';
-    };
-  }
-}
-
 /** Object-mode transform over mailsplit's nodes and content chunks. */
 class ContentRules extends Transform {
   private readonly opts: MessageOptions;
@@ -113,20 +99,30 @@ class ContentRules extends Transform {
   }
 
   override _transform(chunk: SplitterChunk, _enc: BufferEncoding, done: TransformCallback): void {
+    if (chunk.type === 'node') {
+      this.node(chunk).then(() => done(), done);
+      return;
+    }
     try {
-      if (chunk.type === 'node') {
-        this.flushCarry();
-        this.headers(chunk);
-        this.push(chunk);
-      } else if (this.opts.checks.body.empty) {
-        this.push(chunk.value);
-      } else {
-        this.bodyLines(chunk.value);
-      }
+      this.body(chunk.value);
       done();
     } catch (err) {
       done(err as Error);
     }
+  }
+
+  /** A node's header block through the rules (in slices), then the line that ended it, if any. */
+  private async node(node: MimeNode): Promise<void> {
+    this.flushCarry();
+    const block = await this.headers(node);
+    this.push(block ?? node);
+    const first = bodyStart(node);
+    if (first) this.body(first);
+  }
+
+  private body(value: Buffer): void {
+    if (this.opts.checks.body.empty) this.push(value);
+    else this.bodyLines(value);
   }
 
   override _flush(done: TransformCallback): void {
@@ -138,25 +134,25 @@ class ContentRules extends Transform {
     }
   }
 
-  private headers(node: MimeNode): void {
+  /**
+   * The header block as it is to be written, or null when a MIME part's block is unchanged
+   * (mailsplit then writes the original bytes). A block that a non-header line ended keeps
+   * no blank line after it, except the primary one (Postfix inserts that separator).
+   */
+  private async headers(node: MimeNode): Promise<Buffer | null> {
     const { checks, effects } = this.opts;
     const original = node.headers.getList();
-    let lines: HeaderLine[];
-    if (node.root) {
-      lines = this.primaryHeaders(original);
-    } else {
-      const where =
-        node.parentNode && node.parentNode.messageNode ? 'nested_header' : 'mime_header';
-      lines = checkHeaders(original, checks.nested, checks.mime, where, effects);
-    }
-    if (lines.length !== original.length || lines.some((h, i) => h !== original[i])) {
-      node.headers.lines = lines;
-      node.headers.changed = true;
-    }
+    if (node.root) return buildHeaderBlock(await this.primaryHeaders(original), true);
+    const where = node.parentNode && node.parentNode.messageNode ? 'nested_header' : 'mime_header';
+    const lines = await inSlices(original, (batch) =>
+      checkHeaders(batch, checks.nested, checks.mime, where, effects),
+    );
+    if (lines.length === original.length && lines.every((h, i) => h === original[i])) return null;
+    return buildHeaderBlock(lines, bodyStart(node) === undefined);
   }
 
   /** PREPEND lines, Received:, the message's headers through the rules, then the missing ones. */
-  private primaryHeaders(original: HeaderLine[]): HeaderLine[] {
+  private async primaryHeaders(original: HeaderLine[]): Promise<HeaderLine[]> {
     const o = this.opts;
     const ours = [...(o.request.prepend ?? []), receivedHeader(o.request, o.myhostname, o.now)];
     let lines = [...ours.map((l) => headerLine(toBinary(l))), ...original].filter(
@@ -171,8 +167,10 @@ class ContentRules extends Transform {
         `Too many hops (${hops} Received: headers), mail loop?`,
       );
     }
-    lines = checkHeaders(lines, o.checks.header, o.checks.mime, 'header', o.effects);
-    lines = rewriteAddressHeaders(lines, o.rewriteAddress);
+    lines = await inSlices(lines, (batch) =>
+      checkHeaders(batch, o.checks.header, o.checks.mime, 'header', o.effects),
+    );
+    lines = await inSlices(lines, (batch) => rewriteAddressHeaders(batch, o.rewriteAddress));
     const add = missingHeaders(lines, {
       queueId: o.request.queueId,
       myhostname: o.myhostname,
@@ -186,13 +184,14 @@ class ContentRules extends Transform {
   private bodyLines(value: Buffer): void {
     const buf = this.carry ? Buffer.concat([this.carry, value]) : value;
     this.carry = null;
+    const limit = Math.max(1, this.opts.lineLengthLimit);
     let runStart = 0;
     let lineStart = 0;
     while (lineStart < buf.length) {
       const nl = buf.indexOf(0x0a, lineStart);
       let lineEnd: number;
-      if (nl >= 0 && nl - lineStart < LINE_LENGTH_LIMIT) lineEnd = nl + 1;
-      else if (buf.length - lineStart >= LINE_LENGTH_LIMIT) lineEnd = lineStart + LINE_LENGTH_LIMIT;
+      if (nl >= 0 && nl - lineStart < limit) lineEnd = nl + 1;
+      else if (buf.length - lineStart >= limit) lineEnd = lineStart + limit;
       else break;
       const replacement = this.checkLine(buf.subarray(lineStart, lineEnd));
       if (replacement) {
@@ -231,6 +230,45 @@ class ContentRules extends Transform {
     });
     return Buffer.concat(parts);
   }
+}
+
+/** Work on a header block is cut into slices of this many headers or bytes... */
+const SLICE_HEADERS = 256;
+const SLICE_BYTES = 32 * 1024;
+/** ...and the event loop gets a turn once the slices since the last turn took this long. */
+const SLICE_MS = 4;
+
+/**
+ * fn over the headers, batch by batch, yielding to the event loop between batches: a header
+ * block of a megabyte must not stall other sessions while rules and rewriting run over it.
+ */
+async function inSlices<R>(
+  lines: readonly HeaderLine[],
+  fn: (batch: HeaderLine[]) => R[],
+): Promise<R[]> {
+  const out: R[] = [];
+  let since = performance.now();
+  for (let i = 0; i < lines.length;) {
+    let end = i;
+    for (let bytes = 0; end < lines.length && end - i < SLICE_HEADERS && bytes < SLICE_BYTES; end++)
+      bytes += lines[end]?.line.length ?? 0;
+    for (const r of fn(lines.slice(i, end))) out.push(r);
+    i = end;
+    if (i < lines.length && performance.now() - since > SLICE_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      since = performance.now();
+    }
+  }
+  return out;
+}
+
+/** The bytes of a header block: each header with CRLF line ends, then the blank line if wanted. */
+async function buildHeaderBlock(lines: HeaderLine[], separator: boolean): Promise<Buffer> {
+  const parts = await inSlices(lines, (batch) => [
+    Buffer.from(batch.map((h) => `${h.line.replace(/\r?\n/g, '\r\n')}\r\n`).join(''), 'binary'),
+  ]);
+  if (separator) parts.push(Buffer.from('\r\n'));
+  return Buffer.concat(parts);
 }
 
 /** Counts the canonical bytes and fails with 552 5.3.4 past the limit. */

@@ -4,7 +4,7 @@
 import { canonicalize } from '@postfleet/addressing';
 import type { BlobStore } from '@postfleet/blob';
 import type { Bus } from '@postfleet/bus';
-import type { ListenerName, RuntimeConfig } from '@postfleet/config';
+import { findSetting, type ListenerName, type RuntimeConfig } from '@postfleet/config';
 import {
   CLEANUP_SUBJECT,
   QUEUE_INCOMING_SUBJECT_PREFIX,
@@ -129,8 +129,9 @@ async function cleanupAndQueue(
         : undefined,
       removeBcc: listener === 'pickup',
       sizeLimit: req.sizeLimit ?? policy?.message_size_limit ?? 0,
-      hopcountLimit:
-        typeof config.settings?.hopcount_limit === 'number' ? config.settings.hopcount_limit : 50,
+      hopcountLimit: numericSetting(config, 'hopcount_limit'),
+      headerSizeLimit: numericSetting(config, 'header_size_limit'),
+      lineLengthLimit: numericSetting(config, 'line_length_limit'),
       effects,
     },
     (canonical) => deps.blob.put(queueBlobKey(req.queueId), canonical),
@@ -175,6 +176,14 @@ async function cleanupAndQueue(
       (record.hold ? ` (hold: ${record.reason ?? 'held'})` : ' (queue incoming)'),
   );
   return { status: 'queued', queueId: req.queueId, size };
+}
+
+/** A numeric global setting, or its catalogue default when the config does not carry it. */
+function numericSetting(config: RuntimeConfig, name: string): number {
+  const value = config.settings?.[name];
+  if (typeof value === 'number') return value;
+  const fallback = findSetting(name)?.default;
+  return typeof fallback === 'number' ? fallback : 0;
 }
 
 /** The queue record publish failed; whether the bus stored it is unknown. */

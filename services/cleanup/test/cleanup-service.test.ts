@@ -1,7 +1,8 @@
 // The cleanup service on the real embedded bus and filesystem blob store:
 // the queue record on the QUEUE stream, REJECT / DISCARD leaving nothing,
 // tempfail when the blob store fails, bounded memory for a 50 MiB message,
-// and local submission with sendmail -t.
+// a header folded 100,000 times (fast, never stalling the event loop, cut at
+// header_size_limit), and local submission with sendmail -t.
 import assert from 'node:assert/strict';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -418,6 +419,95 @@ test(
     }
   },
 );
+
+/** Cleans one raw message straight through cleanupMessage; the canonical message, or the reply. */
+async function cleanDirect(
+  raw: Buffer,
+  cfg = config,
+): Promise<{ reply: CleanupReply; stored: string | null }> {
+  const queueId = newQueueId();
+  await b.blob.put(`incoming/${queueId}`, raw);
+  const reply = await cleanupMessage(
+    {
+      bus: b.bus,
+      blob: b.blob,
+      config: () => cfg,
+      log: captureLog().log,
+      myhostname: 'mx.example.test',
+    },
+    {
+      queueId,
+      sender: 'carol@example.net',
+      recipients: [{ address: 'bob@example.test' }],
+      rawBlobKey: `incoming/${queueId}`,
+      rawSize: raw.length,
+      arrivalTime: new Date().toISOString(),
+      client: {
+        address: '192.0.2.7',
+        hostname: 'unknown',
+        reverseHostname: 'unknown',
+        protocol: 'ESMTP',
+        listener: 'smtp',
+      },
+    },
+  );
+  if (reply.status !== 'queued') return { reply, stored: null };
+  const stored = (await readAll(await b.blob.get(queueBlobKey(queueId)))).toString('latin1');
+  await b.blob.delete(queueBlobKey(queueId));
+  return { reply, stored };
+}
+
+test('a ~400 KiB header folded 100,000 times: well under a second, the event loop keeps turning, cut at header_size_limit', async () => {
+  const folded = `X-Fold: start${'\r\n b'.repeat(100_000)}\r\n`;
+  const raw = Buffer.from(
+    `From: carol@example.net\r\nTo: bob@example.test\r\n${folded}Subject: after\r\n\r\nbody\r\n`,
+  );
+  let maxLag = 0;
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    maxLag = Math.max(maxLag, now - last - 10);
+    last = now;
+  }, 10);
+  const started = performance.now();
+  let result: Awaited<ReturnType<typeof cleanDirect>>;
+  try {
+    result = await cleanDirect(raw);
+  } finally {
+    clearInterval(timer);
+  }
+  const elapsed = performance.now() - started;
+  console.log(
+    `100,000 folds: ${elapsed.toFixed(0)} ms, longest event-loop stall ${maxLag.toFixed(0)} ms`,
+  );
+  assert.equal(result.reply.status, 'queued', JSON.stringify(result.reply));
+  assert.ok(elapsed < 1000, `took ${elapsed.toFixed(0)} ms`);
+  assert.ok(maxLag < 200, `the event loop stalled for ${maxLag.toFixed(0)} ms`);
+  const text = result.stored ?? '';
+  const start = text.indexOf('X-Fold: start');
+  const end = text.indexOf('\r\nSubject: after\r\n');
+  assert.ok(start > 0 && end > start, 'the folded header and the one after it are there');
+  // header_size_limit (102400 by default) counts each fold as one byte, as Postfix's "\n".
+  const kept = text.slice(start, end).replace(/\r\n/g, '\n').length;
+  assert.ok(kept >= 102_400 && kept < 102_400 + 2048, `kept ${kept} bytes of the header`);
+  assert.ok(text.endsWith('\r\n\r\nbody\r\n'));
+});
+
+test('header_size_limit and line_length_limit come from the configuration settings', async () => {
+  const small = makeConfig({
+    users: ['bob@example.test'],
+    settings: { header_size_limit: 40, line_length_limit: 16 },
+  });
+  const { stored } = await cleanDirect(
+    Buffer.from(`Subject: ${'x'.repeat(200)}\r\n more\r\nTo: bob@example.test\r\n\r\nbody\r\n`),
+    small,
+  );
+  // Records of 16 bytes while the header is shorter than 40: 48 bytes, the fold discarded.
+  assert.match(
+    stored ?? '',
+    new RegExp(`\\r\\nSubject: ${'x'.repeat(39)}\\r\\nTo: bob@example\\.test\\r\\n`),
+  );
+});
 
 test('sendmail -t: LF input becomes CRLF, recipients from To/Cc/Bcc plus the command line, Bcc removed, From added', async () => {
   const input = Readable.from([

@@ -1,12 +1,18 @@
 // Unit tests of cleanup's pure parts: check tables and actions, header address
 // rewriting, Received/Date/missing headers, -t recipient extraction, LF → CRLF,
-// and pipeline edge cases (no body, hop count, body PREPEND/IGNORE).
+// and pipeline edge cases (no body, hop count, body PREPEND/IGNORE, where a header
+// block ends, header_size_limit, hostile input for rules and address rewriting).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { findSetting } from '@postfleet/config';
 import type { CleanupRequest } from '@postfleet/queue-record';
 import { compileChecks, parseAction, type ContentEffects } from '../src/cleanup-checks.ts';
-import { CleanupReject } from '../src/cleanup-errors.ts';
+import { buildEnvelope } from '../src/cleanup-envelope.ts';
+import { CleanupReject, CleanupTempfail } from '../src/cleanup-errors.ts';
 import {
   formatDate,
   missingHeaders,
@@ -16,7 +22,7 @@ import {
 } from '../src/cleanup-headers.ts';
 import { runMessagePipeline, type MessageOptions } from '../src/cleanup-message.ts';
 import { headerRecipients, LfToCrlf } from '../src/sendmail.ts';
-import { readAll } from './fixtures.ts';
+import { makeConfig, readAll } from './fixtures.ts';
 
 test('parseAction: verbs, text, case, unknown → DUNNO', () => {
   assert.deepEqual(parseAction('REJECT go away now'), { kind: 'REJECT', text: 'go away now' });
@@ -140,6 +146,10 @@ test('LfToCrlf: bare LF becomes CRLF, CRLF split across chunks is not doubled, h
   assert.equal(t.header, 'To: a@x.test\r\nSubject: s');
 });
 
+function catalogue(name: string): number {
+  return findSetting(name)?.default as number;
+}
+
 function options(over: Partial<MessageOptions> = {}): MessageOptions {
   const effects: ContentEffects = { hold: false, warnings: [] };
   return {
@@ -156,6 +166,8 @@ function options(over: Partial<MessageOptions> = {}): MessageOptions {
     removeBcc: false,
     sizeLimit: 0,
     hopcountLimit: 50,
+    headerSizeLimit: catalogue('header_size_limit'),
+    lineLengthLimit: catalogue('line_length_limit'),
     effects,
     ...over,
   };
@@ -199,5 +211,145 @@ test('pipeline: body PREPEND adds a line, IGNORE of the last line without newlin
   assert.ok(
     out.endsWith('\r\n\r\nhello\r\n[signature follows]\r\n-- \r\nsig\r\n'),
     JSON.stringify(out.slice(-60)),
+  );
+});
+
+/** The message after our Received: header (its three lines). */
+function afterReceived(out: string): string {
+  return out.split('\r\n').slice(3).join('\r\n');
+}
+
+test('pipeline: a line that is no header ends the primary block; a blank line is put before it', async () => {
+  const checks = {
+    ...options().checks,
+    header: compileChecks([{ pattern: '/^X-After:/', action: 'REJECT seen as a header' }]),
+  };
+  const out = await run(
+    'Subject: s\r\nMessage-ID: <a@b>\r\nDate: d\r\nno colon here\r\nX-After: 1\r\n\r\nbody\r\n',
+    { checks },
+  );
+  assert.equal(
+    afterReceived(out),
+    'Subject: s\r\nMessage-ID: <a@b>\r\nDate: d\r\n\r\nno colon here\r\nX-After: 1\r\n\r\nbody\r\n',
+  );
+  // A message that starts with body text (or an mbox "From " line) has only our headers.
+  const bare = await run('From someone Sat Nov 28 2026\r\nSubject: later\r\n', { checks });
+  assert.match(bare, /\r\nDate: [^\r]+\r\n\r\nFrom someone Sat Nov 28 2026\r\nSubject: later\r\n$/);
+  // A continuation line with nothing to continue ends the block too.
+  assert.match(await run(' indented\r\nX: y\r\n'), /\r\n\r\n indented\r\nX: y\r\n$/);
+});
+
+test('pipeline: a MIME part header ended by a non-header line keeps its bytes, edited or not (no blank line added)', async () => {
+  const part = (h: string): string =>
+    'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n' +
+    `--b\r\n${h}garbage line\r\nX-Not-A-Header: body\r\n--b--\r\n`;
+  const input = part('Content-Type: text/plain\r\n');
+  const out = await run(input);
+  assert.ok(out.endsWith(input.slice(input.indexOf('\r\n\r\n'))), JSON.stringify(out));
+  const mime = compileChecks([
+    { pattern: '/^Content-Type: text\\/plain/', action: 'REPLACE Content-Type: text/plain; x=1' },
+    { pattern: '/^X-Not-A-Header:/', action: 'REJECT seen as a header' },
+  ]);
+  const edited = await run(input, { checks: { ...options().checks, mime } });
+  assert.ok(
+    edited.endsWith(
+      '--b\r\nContent-Type: text/plain; x=1\r\ngarbage line\r\nX-Not-A-Header: body\r\n--b--\r\n',
+    ),
+    JSON.stringify(edited),
+  );
+});
+
+test('pipeline: header_size_limit keeps whole line_length_limit records of a header, then discards its further lines', async () => {
+  const effects: ContentEffects = { hold: false, warnings: [] };
+  const header = compileChecks([{ pattern: '/^X-(Long|Fold): (.*)/', action: 'WARN' }]);
+  const out = await run(
+    `X-Long: ${'a'.repeat(50)}\r\n b\r\nX-Fold: 1\r\n 2\r\n 3\r\n 4\r\n\t5\r\nSubject: kept\r\n\r\nbody\r\n`,
+    {
+      headerSizeLimit: 30,
+      lineLengthLimit: 10,
+      effects,
+      checks: { ...options().checks, header },
+    },
+  );
+  // X-Long: records of 10 bytes while the header is under 30: 30 bytes; " b" is discarded.
+  // X-Fold: "X-Fold: 1" (9) + "\n 2" (12) + "\n 3" (15) + "\n 4" (18) ... until 30 is reached.
+  assert.match(
+    out,
+    new RegExp(
+      `\\r\\nX-Long: ${'a'.repeat(22)}\\r\\nX-Fold: 1\\r\\n 2\\r\\n 3\\r\\n 4\\r\\n\\t5\\r\\nSubject: kept\\r\\n`,
+    ),
+  );
+  const folds = await run('X-Fold: 1\r\n 2\r\n 3\r\n 4\r\nSubject: kept\r\n\r\nbody\r\n', {
+    headerSizeLimit: 14,
+    lineLengthLimit: 10,
+  });
+  assert.match(folds, /\r\nX-Fold: 1\r\n 2\r\n 3\r\nSubject: kept\r\n/);
+  assert.ok(effects.warnings.some((w) => w.includes(`X-Long: ${'a'.repeat(22)}`)));
+  assert.ok(
+    effects.warnings.every((w) => !w.includes('a'.repeat(23))),
+    'rules see the kept part only',
+  );
+});
+
+test('header_checks: /^(a+)+$/ against 5,000 a\'s and a "!" is answered in well under a second', () => {
+  // In a child process with a deadline: a backtracking engine would never finish.
+  const checks = pathToFileURL(join(import.meta.dirname, '../src/cleanup-checks.ts')).href;
+  const script = `
+    import { compileChecks } from ${JSON.stringify(checks)};
+    const table = compileChecks([{ pattern: '/^(a+)+$/', action: 'REJECT nested' }]);
+    const start = performance.now();
+    const miss = table.match('a'.repeat(5000) + '!');
+    const hit = table.match('a'.repeat(5000));
+    console.log(JSON.stringify({ ms: performance.now() - start, miss, hit: hit?.action }));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  assert.equal(r.signal, null, 'the match did not finish within 30 s');
+  assert.equal(r.status, 0, r.stderr);
+  const answer = JSON.parse(r.stdout) as { ms: number; miss: unknown; hit: unknown };
+  assert.equal(answer.miss, null);
+  assert.deepEqual(answer.hit, { kind: 'REJECT', text: 'nested' });
+  assert.ok(answer.ms < 1000, `took ${answer.ms} ms`);
+});
+
+test('rewriteAddressList is linear: a value of spaces, commas or at-signs costs no backtracking', () => {
+  const start = performance.now();
+  const up = (a: string): string => a.toUpperCase();
+  assert.equal(rewriteAddressList(` a@b${' '.repeat(50_000)}x`, up), ` a@b${' '.repeat(50_000)}x`);
+  assert.equal(
+    rewriteAddressList(` a@b${' '.repeat(50_000)}(c)`, up),
+    ` A@B${' '.repeat(50_000)}(c)`,
+  );
+  rewriteAddressList(`${'@'.repeat(50_000)}`, up);
+  rewriteAddressList(`${'<'.repeat(50_000)}${'a@b, '.repeat(10_000)}`, up);
+  assert.ok(performance.now() - start < 1000, `took ${performance.now() - start} ms`);
+});
+
+test('an alias loop defers the message (451) with the resource entry named', () => {
+  const config = makeConfig({
+    addressMaps: {
+      loops: {
+        kind: 'virtual',
+        type: 'regexp',
+        entries: [{ pattern: '/^d(.*)@example\\.test$/', result: ['d$1d@example.test'] }],
+      },
+    },
+  });
+  assert.throws(
+    () =>
+      buildEnvelope(
+        config,
+        { sender: 's@example.net', recipients: [{ address: 'd@example.test' }] },
+        'mx.test',
+      ),
+    (err: unknown) => {
+      assert.ok(err instanceof CleanupTempfail);
+      assert.match(
+        err.message,
+        /^unreasonable nesting for d@example\.test in virtual_alias_maps: AddressMap\/loops spec\.entries\[0\] still expands/,
+      );
+      return true;
+    },
   );
 });
