@@ -280,10 +280,14 @@ export async function createNatsBus(url: string): Promise<Bus> {
     },
 
     publish: async (subject, data, opts) => {
-      await whenConnected(PUBLISH_RECONNECT_WAIT_MS);
+      const budget = opts?.timeoutMs;
+      const t0 = Date.now();
+      await whenConnected(Math.min(PUBLISH_RECONNECT_WAIT_MS, budget ?? Infinity));
+      const timeout = budget === undefined ? undefined : Math.max(1, budget - (Date.now() - t0));
       const ack = await js.publish(subject, data, {
         msgID: opts?.msgId,
         headers: fromHeaders(opts?.headers),
+        ...(timeout === undefined ? {} : { timeout }),
       });
       return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
     },

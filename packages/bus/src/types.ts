@@ -19,6 +19,8 @@ export interface PublishOptions {
   /** Dedupe id: a second publish with the same id inside the window is acked but not stored again. */
   msgId?: string;
   headers?: BusHeaders;
+  /** Give up waiting for the ack after this long (the outcome is then unknown). */
+  timeoutMs?: number;
 }
 
 export interface PublishAck {

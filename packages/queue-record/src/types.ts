@@ -93,6 +93,11 @@ export interface CleanupRequest {
   /** Message size limit in bytes to enforce on the canonical message (0 = none). */
   sizeLimit?: number;
   traceparent?: string;
+  /**
+   * Epoch ms after which cleanup must not publish the queue record: the client is told
+   * 451 once this has passed, so a later record would be a duplicate (DESIGN §3 rule 7).
+   */
+  deadline?: number;
 }
 
 export type CleanupReply =

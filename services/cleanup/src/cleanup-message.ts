@@ -63,8 +63,12 @@ export async function runMessagePipeline(
     maxHeadSize: MAX_HEADER_BLOCK,
   });
   const rules = new ContentRules(opts);
-  const counter = new SizeLimit(opts.sizeLimit);
-  const flowing = pipeline(input, splitter, rules, new Joiner(), counter);
+  // message_size_limit applies to the message as the client sent it (what smtpd counted
+  // and advertised in SIZE), not to the headers cleanup adds: a message of exactly the
+  // limit is accepted
+  const received = new SizeLimit(opts.sizeLimit);
+  const counter = new SizeLimit(0);
+  const flowing = pipeline(input, received, splitter, rules, new Joiner(), counter);
   const stored = sink(counter).catch((err: unknown) => {
     input.destroy(err as Error);
     throw err;

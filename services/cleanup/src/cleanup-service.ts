@@ -161,10 +161,19 @@ async function cleanupAndQueue(
 
   const headers: Record<string, string> = { 'Postfleet-Queue-Id': req.queueId };
   if (req.traceparent) headers.traceparent = req.traceparent;
+  // The client is told 451 once the deadline passes: never start a publish after it,
+  // and never let one outlast it.
+  const left = req.deadline === undefined ? undefined : req.deadline - Date.now();
+  if (left !== undefined && left <= 0) {
+    throw new DeadlinePassed(
+      `Error: queue file write error: deadline passed ${-left} ms before the record was published`,
+    );
+  }
   try {
     await deps.bus.publish(`${QUEUE_INCOMING_SUBJECT_PREFIX}.${req.queueId}`, encodeJson(record), {
       msgId: req.queueId,
       headers,
+      ...(left === undefined ? {} : { timeoutMs: left }),
     });
   } catch (err) {
     // The record may have been stored even though no ack came back; a record must never
@@ -188,6 +197,9 @@ function numericSetting(config: RuntimeConfig, name: string): number {
 
 /** The queue record publish failed; whether the bus stored it is unknown. */
 class PublishFailed extends CleanupTempfail {}
+
+/** smtpd has given up (or will have by now): nothing was published. */
+class DeadlinePassed extends CleanupTempfail {}
 
 /** A port failure becomes a 451 4.3.0 tempfail; content outcomes pass through. */
 async function blobStep<T>(what: string, fn: () => Promise<T>): Promise<T> {

@@ -214,6 +214,25 @@ test('size limit on the canonical message: 552 5.3.4', async () => {
   assert.equal(await b.blob.exists(queueBlobKey(req.queueId)), false);
 });
 
+test('a message of exactly the size limit is accepted; one byte more is 552 5.3.4', async () => {
+  const exact = message('exact', 'x'.repeat(500) + '\r\n');
+  const ok = await submit(exact, { sizeLimit: exact.length });
+  assert.equal(ok.reply.status, 'queued', JSON.stringify(ok.reply));
+  const over = await submit(message('exact', 'x'.repeat(501) + '\r\n'), {
+    sizeLimit: exact.length,
+  });
+  assert.equal(over.reply.status, 'rejected');
+});
+
+test('deadline passed before the publish: tempfail, no record, no blobs (smtpd has answered 451)', async () => {
+  const { req, reply } = await submit(message('late'), { deadline: Date.now() - 1 });
+  assert.equal(reply.status, 'tempfail');
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(records.has(req.queueId), false, 'a record was published after the deadline');
+  assert.equal(await b.blob.exists(queueBlobKey(req.queueId)), false);
+  assert.equal(await b.blob.exists(req.rawBlobKey), false);
+});
+
 test('tempfail: missing raw blob, and a blob store that cannot write queue/ (451 4.3.0 path), leave no record', async () => {
   const before = b.published.length;
   const missing = decodeCleanupReply(

@@ -111,6 +111,11 @@ export function buildCleanupRequest(
   return req;
 }
 
+/** Time kept between cleanup's publish deadline and smtpd's own timeout, for the reply to travel. */
+export function replyMarginMs(timeoutMs: number): number {
+  return Math.min(5_000, Math.floor(timeoutMs / 4));
+}
+
 export function createOnData(deps: SmtpdDeps, registry: Registry) {
   const timeoutMs = deps.cleanupTimeoutMs ?? 60_000;
   const messages = deps.telemetry?.meter.createCounter('smtp.server.messages', {
@@ -189,6 +194,9 @@ export function createOnData(deps: SmtpdDeps, registry: Registry) {
 
     const request = buildCleanupRequest(ctx, session, queueId, key, size);
     if (traceparent) request.traceparent = traceparent;
+    // cleanup publishes nothing after this; smtpd waits the margin longer for its answer,
+    // so a 451 for a timeout is only ever sent once cleanup can no longer queue
+    request.deadline = Date.now() + timeoutMs - replyMarginMs(timeoutMs);
     let answer: CleanupReply;
     try {
       const data = await deps.bus.request(CLEANUP_SUBJECT, encodeJson(request), { timeoutMs });

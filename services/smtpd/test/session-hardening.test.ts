@@ -229,4 +229,27 @@ describe('smtpd hardening', () => {
     );
     assert.equal(await c.waitClosed(2000), true);
   });
+
+  test('a message of exactly message_size_limit bytes is accepted (SIZE= and the real count)', async () => {
+    const body = `Subject: exact\r\n\r\n${'z'.repeat(400)}\r\n`;
+    h.setPolicy('smtp', { message_size_limit: body.length });
+    try {
+      const c = await RawClient.connect(h.port('smtp'));
+      await c.reply();
+      await c.cmd('EHLO client.example');
+      assert.match((await c.cmd(`MAIL FROM:<a@example.org> SIZE=${body.length}`)) ?? '', /^250 /);
+      await c.cmd('RCPT TO:<b@example.test>');
+      await c.cmd('DATA');
+      assert.match((await c.cmd(`${body}.`)) ?? '', /^250 2\.0\.0 /);
+      const req = h.received.at(-1)?.req;
+      assert.equal(req?.rawSize, body.length);
+      assert.ok(
+        req?.deadline !== undefined && req.deadline > Date.now(),
+        'cleanup gets a deadline',
+      );
+      c.close();
+    } finally {
+      h.setPolicy('smtp', { message_size_limit: 10_240_000 });
+    }
+  });
 });
