@@ -262,7 +262,7 @@ const scenarios: Scenario[] = [
     name: 'reject_sender_login_mismatch (AUTH as alice, MAIL FROM bob)',
     submission: true,
     resources: [
-      addressMap('logins', 'virtual', { 'bob@example.test': ['bob@example.test'] }),
+      addressMap('logins', 'sender_login', { 'bob@example.test': ['bob@example.test'] }),
       policy('submission', {
         smtpd_sender_login_maps: 'AddressMap/logins',
         smtpd_sender_restrictions: ['reject_sender_login_mismatch'],

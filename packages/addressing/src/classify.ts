@@ -1,15 +1,13 @@
 // trivial-rewrite's address classes: which of the configured domain classes
 // (mydestination / virtual_mailbox_domains / relay_domains) a domain is in.
-import type { RuntimeConfig } from '@postfleet/config';
+import { normalizeDomain, type RuntimeConfig } from '@postfleet/config';
 import { splitAddress } from '@postfleet/maps';
 import { addressingTables } from './tables.ts';
 
 export type AddressClass = 'local' | 'virtual' | 'relay' | 'remote';
 
 export function classifyDomain(config: RuntimeConfig, domain: string): AddressClass {
-  let d = domain.toLowerCase();
-  if (d.endsWith('.')) d = d.slice(0, -1);
-  return addressingTables(config).classes.get(d) ?? 'remote';
+  return addressingTables(config).classes.get(normalizeDomain(domain)) ?? 'remote';
 }
 
 export function classifyAddress(config: RuntimeConfig, address: string): AddressClass {

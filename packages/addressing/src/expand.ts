@@ -2,7 +2,7 @@
 // (one-to-many, recursive, with loop detection and limits), catch-all, then
 // aliases(5) for local-class domains; and Postfix's reject_unlisted_recipient test.
 // A limit error names the resource entry that kept expanding (an alias loop).
-import { expandSetting, type RuntimeConfig } from '@postfleet/config';
+import { expandedSetting, type RuntimeConfig } from '@postfleet/config';
 import { splitAddress, splitExtension } from '@postfleet/maps';
 import { classifyDomain } from './classify.ts';
 import {
@@ -88,7 +88,7 @@ function roleAddress(config: RuntimeConfig, t: AddressingTables, address: string
   if (!ROLE_MAILBOXES.has(local.toLowerCase()) || isUser(t, address)) return address;
   const cls = classifyDomain(config, domain);
   if (cls !== 'local' && cls !== 'virtual') return address;
-  const target = expandSetting(String(config.settings.postmaster_recipient ?? ''), config.settings);
+  const target = expandedSetting(config.settings, 'postmaster_recipient');
   return target.includes('@') ? target : address;
 }
 

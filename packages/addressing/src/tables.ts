@@ -1,15 +1,27 @@
 // Lookup tables of one configuration version (trivial-rewrite's view of the
 // config): built once per RuntimeConfig.version and cached, so every message
 // and every RCPT TO reuses them.
-import type { RuntimeConfig } from '@postfleet/config';
+import {
+  expandedSetting,
+  globalSetting,
+  normalizeAddressKey,
+  normalizeDomain,
+  type RuntimeConfig,
+} from '@postfleet/config';
 import { buildAddressTable, type AddressTable } from '@postfleet/maps';
 
-/** recipient_delimiter when the setting is empty: Postfleet accepts user+tag mail by default. */
-export const RECIPIENT_DELIMITER = '+';
+/** recipient_delimiter's catalogue default: Postfleet accepts user+tag mail by default. */
+export const RECIPIENT_DELIMITER = globalSetting(undefined, 'recipient_delimiter');
 /** virtual_alias_recursion_limit: maximal nesting depth of virtual alias expansion. */
-export const VIRTUAL_ALIAS_RECURSION_LIMIT = 1000;
+export const VIRTUAL_ALIAS_RECURSION_LIMIT = globalSetting(
+  undefined,
+  'virtual_alias_recursion_limit',
+);
 /** virtual_alias_expansion_limit: maximal number of addresses one recipient expands to. */
-export const VIRTUAL_ALIAS_EXPANSION_LIMIT = 1000;
+export const VIRTUAL_ALIAS_EXPANSION_LIMIT = globalSetting(
+  undefined,
+  'virtual_alias_expansion_limit',
+);
 
 export interface AddressingTables {
   version: string;
@@ -56,24 +68,23 @@ function buildTables(config: RuntimeConfig): AddressingTables {
   const classes = new Map<string, 'local' | 'virtual' | 'relay'>();
   for (const d of domainList(settings, 'relay_domains')) classes.set(d, 'relay');
   for (const d of domainList(settings, 'mydestination')) classes.set(d, 'local');
-  for (const [name, d] of Object.entries(config.domains)) classes.set(name.toLowerCase(), d.class);
+  for (const [name, d] of Object.entries(config.domains))
+    classes.set(normalizeDomain(name), d.class);
   const localDomains = new Set<string>();
   for (const [name, cls] of classes) if (cls === 'local') localDomains.add(name);
-  const delimiter = settings.recipient_delimiter;
-  const recipientDelimiter =
-    typeof delimiter === 'string' && delimiter !== '' ? delimiter : RECIPIENT_DELIMITER;
+  const recipientDelimiter = globalSetting(settings, 'recipient_delimiter');
   const opts = { localDomains, recipientDelimiter };
   const t: AddressingTables = {
     version: config.version,
     classes,
     localDomains,
     recipientDelimiter,
-    recursionLimit: numberSetting(
-      settings.virtual_alias_recursion_limit,
+    recursionLimit: positive(
+      globalSetting(settings, 'virtual_alias_recursion_limit'),
       VIRTUAL_ALIAS_RECURSION_LIMIT,
     ),
-    expansionLimit: numberSetting(
-      settings.virtual_alias_expansion_limit,
+    expansionLimit: positive(
+      globalSetting(settings, 'virtual_alias_expansion_limit'),
       VIRTUAL_ALIAS_EXPANSION_LIMIT,
     ),
     canonical: [],
@@ -84,7 +95,7 @@ function buildTables(config: RuntimeConfig): AddressingTables {
     alias: [],
     catchAll: new Map(),
     catchAllOrigin: new Map(),
-    users: new Set(Object.keys(config.users).map((a) => a.toLowerCase())),
+    users: new Set(Object.keys(config.users).map(normalizeAddressKey)),
   };
   // Tables are consulted in resource-name order, so the result does not depend on compile order.
   for (const name of Object.keys(config.addressMaps).sort()) {
@@ -113,13 +124,16 @@ function buildTables(config: RuntimeConfig): AddressingTables {
       case 'alias':
         t.alias.push(table);
         break;
+      case 'sender_login':
+        // smtpd_sender_login_maps: read by smtpd's login-mismatch rules, never a rewrite
+        break;
     }
   }
   const domainAliases: { pattern: string; result: string[] }[] = [];
   /** Where each of domainAliases came from, for error messages. */
   const origins: string[] = [];
   for (const [name, d] of Object.entries(config.domains)) {
-    const domain = name.toLowerCase();
+    const domain = normalizeDomain(name);
     for (const [local, targets] of Object.entries(d.aliases ?? {})) {
       domainAliases.push({
         pattern: `${local}@${domain}`,
@@ -151,24 +165,16 @@ function buildTables(config: RuntimeConfig): AddressingTables {
 
 type Settings = Record<string, string | number | boolean>;
 
-function numberSetting(value: unknown, fallback: number): number {
-  return typeof value === 'number' && value > 0 ? value : fallback;
+/** An alias limit of 0 would refuse every alias: it falls back to the catalogue default. */
+function positive(value: number, fallback: number): number {
+  return value > 0 ? value : fallback;
 }
 
 /** "$myhostname, localhost.$mydomain, localhost" → lower-case domain names ($name expanded). */
-function domainList(settings: Settings, name: string): string[] {
-  const raw = settings[name];
-  if (typeof raw !== 'string') return [];
-  let text = raw;
-  for (let depth = 0; depth < 10 && text.includes('$'); depth++) {
-    text = text.replace(
-      /\$\{(\w+)\}|\$(\w+)/g,
-      (_all, a: string | undefined, b: string | undefined) => String(settings[a ?? b ?? ''] ?? ''),
-    );
-  }
-  return text
+function domainList(settings: Settings, name: 'relay_domains' | 'mydestination'): string[] {
+  return expandedSetting(settings, name)
     .split(/[\s,]+/)
-    .map((d) => d.toLowerCase().replace(/\.$/, ''))
+    .map(normalizeDomain)
     .filter((d) => d !== '');
 }
 

@@ -374,3 +374,22 @@ test('postmaster@ and abuse@ a hosted domain are accepted and go to postmaster_r
   const unset = config({ settings: { postmaster_recipient: 'postmaster@example.test' } });
   assert.equal(isKnownRecipient(unset, 'abuse@example.test'), true);
 });
+
+test('IDN domains are one domain in every form: A-label, upper case, U-label, trailing dot', () => {
+  const c = config({
+    domains: {
+      'xn--bcher-kva.test': { domain: 'xn--bcher-kva.test', class: 'virtual', resource: 'idn' },
+    },
+    users: {
+      'info@xn--bcher-kva.test': {
+        address: 'info@xn--bcher-kva.test',
+        enabled: true,
+        resource: 'info',
+      },
+    },
+  });
+  for (const d of ['xn--bcher-kva.test', 'XN--BCHER-KVA.test', 'bücher.test', 'Bücher.Test.']) {
+    assert.equal(classifyDomain(c, d), 'virtual', d);
+    assert.equal(isKnownRecipient(c, `info@${d}`), true, d);
+  }
+});

@@ -1,6 +1,7 @@
 // The one compiler: validates postfleet.io/v1alpha1 resources (from YAML files
 // or the Kubernetes API), checks them against each other and produces the
 // RuntimeConfig every service reads. Reports every fault, not just the first.
+import { normalizeAddressKey, normalizeDomain } from './domain-name.ts';
 import { createHash } from 'node:crypto';
 import { parseCidr, parseNetwork } from './ip.ts';
 import { z } from 'zod';
@@ -19,7 +20,7 @@ import {
 } from './resources.ts';
 import type { EffectivePolicy, ListenerName, RuntimeConfig } from './runtime.ts';
 import { formatFieldPath, type ConfigError } from './errors.ts';
-import { parseRestriction, RestrictionSyntaxError } from './restrictions.ts';
+import { parseRestriction, policyGuardsRelay, RestrictionSyntaxError } from './restrictions.ts';
 import { ACCESS_ACTIONS, CHECK_ACTIONS, checkAction, checkRegexpPattern } from './patterns.ts';
 import {
   globalSettingDefaults,
@@ -57,13 +58,6 @@ const CHECK_FIELDS = [
   'nested_header_checks',
   'body_checks',
 ] as const;
-
-const RELAY_GUARDS = new Set([
-  'reject',
-  'defer',
-  'reject_unauth_destination',
-  'defer_unauth_destination',
-]);
 
 interface Located<K extends ResourceKind = ResourceKind> {
   source: string;
@@ -127,10 +121,6 @@ function validateDocument(doc: ConfigDocument, errors: ConfigError[]): Located |
   return { source: doc.source, resource: parsed.data as Resource };
 }
 
-function normaliseDomain(d: string): string {
-  return d.toLowerCase().replace(/\.$/, '');
-}
-
 /** A cidr_table(5) pattern exactly as the lookup table will parse it (host bits must be zero). */
 function cidrPatternError(pattern: string): string | null {
   try {
@@ -168,7 +158,7 @@ function crossCheck(all: Located[], errors: ConfigError[], warnings: ConfigError
   const domainOwner = new Map<string, Located>();
   for (const l of of('MailDomain')) {
     const spec = l.resource.spec;
-    const d = normaliseDomain(spec.domain);
+    const d = normalizeDomain(spec.domain);
     const first = domainOwner.get(d);
     if (first) {
       at(
@@ -193,7 +183,7 @@ function crossCheck(all: Located[], errors: ConfigError[], warnings: ConfigError
   }
 
   const isHosted = (address: string) => {
-    const c = hosted.get(normaliseDomain(address.slice(address.lastIndexOf('@') + 1)));
+    const c = hosted.get(normalizeDomain(address.slice(address.lastIndexOf('@') + 1)));
     return c === 'local' || c === 'virtual';
   };
   const addresses = new Map<string, Located>();
@@ -225,13 +215,8 @@ function crossCheck(all: Located[], errors: ConfigError[], warnings: ConfigError
       if (cidrError) at(l, `spec.entries[${i}].pattern`, cidrError);
       if (type === 'regexp' || type === 'pcre')
         checkPattern(l, `spec.entries[${i}].pattern`, e.pattern, at);
-      if (checkAction(e.action, ACCESS_ACTIONS) !== null) {
-        try {
-          parseRestriction(e.action);
-        } catch {
-          at(l, `spec.entries[${i}].action`, checkAction(e.action, ACCESS_ACTIONS) ?? '');
-        }
-      }
+      const bad = checkAction(e.action, ACCESS_ACTIONS, 'access(5) action');
+      if (bad !== null && !isRestrictionList(e.action)) at(l, `spec.entries[${i}].action`, bad);
     });
   }
   for (const l of of('AddressMap')) {
@@ -243,7 +228,9 @@ function crossCheck(all: Located[], errors: ConfigError[], warnings: ConfigError
   }
 
   const accessMaps = new Set(of('AccessMap').map((l) => l.resource.metadata.name));
-  const addressMaps = new Set(of('AddressMap').map((l) => l.resource.metadata.name));
+  const addressMaps = new Map(
+    of('AddressMap').map((l) => [l.resource.metadata.name, l.resource.spec.kind] as const),
+  );
   const byListener = new Map<string, Located>();
   for (const l of of('MailPolicy')) {
     const spec = l.resource.spec;
@@ -271,7 +258,7 @@ function crossCheck(all: Located[], errors: ConfigError[], warnings: ConfigError
     for (const field of CHECK_FIELDS) {
       (spec[field] ?? []).forEach((e, i) => {
         checkPattern(l, `spec.${field}[${i}].pattern`, e.pattern, at);
-        const bad = checkAction(e.action, CHECK_ACTIONS);
+        const bad = checkAction(e.action, CHECK_ACTIONS, `${field} action`);
         if (bad) at(l, `spec.${field}[${i}].action`, bad);
       });
     }
@@ -308,8 +295,15 @@ function crossCheck(all: Located[], errors: ConfigError[], warnings: ConfigError
     });
     if (spec.smtpd_sender_login_maps !== undefined) {
       const name = spec.smtpd_sender_login_maps.replace(/^AddressMap\//, '');
-      if (!addressMaps.has(name))
-        at(l, 'spec.smtpd_sender_login_maps', `unknown AddressMap "${name}"`);
+      const kind = addressMaps.get(name);
+      if (kind === undefined) at(l, 'spec.smtpd_sender_login_maps', `unknown AddressMap "${name}"`);
+      else if (kind !== 'sender_login')
+        at(
+          l,
+          'spec.smtpd_sender_login_maps',
+          `AddressMap "${name}" is of kind ${kind}; smtpd_sender_login_maps needs kind sender_login ` +
+            '(a table of another kind would also rewrite addresses)',
+        );
     }
     if (spec.parameters && spec.listener !== 'all') {
       at(l, 'spec.parameters', 'parameters are only allowed in the MailPolicy for listener all');
@@ -319,6 +313,27 @@ function crossCheck(all: Located[], errors: ConfigError[], warnings: ConfigError
       if ('error' in r) at(l, `spec.parameters.${name}`, r.error);
     }
   }
+}
+
+/** An access(5) result that is a restriction list ("reject_unknown_sender_domain, permit"). */
+function isRestrictionList(action: string): boolean {
+  const words = action.split(/[\s,]+/).filter(Boolean);
+  if (words.length === 0) return false;
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i] ?? '';
+    try {
+      parseRestriction(word);
+    } catch {
+      // a rule with an argument: "check_client_access AccessMap/x", "reject_rbl_client zone"
+      try {
+        parseRestriction(`${word} ${words[i + 1] ?? ''}`);
+        i++;
+      } catch {
+        return false;
+      }
+    }
+  }
+  return true;
 }
 
 function checkPattern(
@@ -351,16 +366,6 @@ function effectivePolicy(
     ...policyFields(own?.resource.spec),
     source: own?.resource.metadata.name ?? all?.resource.metadata.name ?? '(default)',
   });
-}
-
-/** True when the list reaches a relay guard before any bare permit. */
-function guardsRelay(rules: string[]): boolean {
-  for (const rule of rules) {
-    const name = rule.trim().split(/\s+/)[0] ?? '';
-    if (RELAY_GUARDS.has(name)) return true;
-    if (name === 'permit') return false;
-  }
-  return false;
 }
 
 /** Stable JSON: object keys sorted, so equal configs hash equally. */
@@ -396,7 +401,7 @@ export function compileResources(docs: ConfigDocument[]): CompileResult {
     const own = policyFor(listener);
     const p = effectivePolicy(listener, all, own);
     policies[listener] = p;
-    if (!guardsRelay(p.smtpd_relay_restrictions) && !guardsRelay(p.smtpd_recipient_restrictions)) {
+    if (!policyGuardsRelay(p)) {
       const blame = own ?? all;
       errors.push({
         source: blame?.source ?? '(defaults)',
@@ -414,7 +419,7 @@ export function compileResources(docs: ConfigDocument[]): CompileResult {
 
   const domains: RuntimeConfig['domains'] = {};
   for (const l of of('MailDomain')) {
-    domains[normaliseDomain(l.resource.spec.domain)] = {
+    domains[normalizeDomain(l.resource.spec.domain)] = {
       ...l.resource.spec,
       resource: l.resource.metadata.name,
     };
@@ -422,7 +427,7 @@ export function compileResources(docs: ConfigDocument[]): CompileResult {
   const users: RuntimeConfig['users'] = {};
   for (const l of of('MailUser')) {
     const { passwordSecretRef: _secret, ...rest }: MailUserSpec = l.resource.spec;
-    users[rest.address.toLowerCase()] = { ...rest, resource: l.resource.metadata.name };
+    users[normalizeAddressKey(rest.address)] = { ...rest, resource: l.resource.metadata.name };
   }
   const accessMaps: Record<string, AccessMapSpec> = {};
   for (const l of of('AccessMap')) accessMaps[l.resource.metadata.name] = l.resource.spec;

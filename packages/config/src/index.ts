@@ -12,3 +12,4 @@ export * from './config-store.ts';
 export * from './directory-users.ts';
 export * from './regexp-pattern.ts';
 export * from './ip.ts';
+export * from './domain-name.ts';

@@ -19,7 +19,12 @@ export function checkRegexpPattern(pattern: string): string | null {
   return null;
 }
 
-/** Actions of header_checks(5)/body_checks; the first word of an action must be one of them. */
+/**
+ * Actions of header_checks(5)/body_checks, as Postfix 3.x has them (OK is Postfix's
+ * backwards-compatible DUNNO). The one list: the compiler accepts exactly these, and
+ * cleanup's action table (cleanup-checks.ts) is a Record over them, so TypeScript
+ * refuses a name without an implementation. DEFER is not a header_checks action.
+ */
 export const CHECK_ACTIONS = [
   'BCC',
   'DISCARD',
@@ -29,38 +34,67 @@ export const CHECK_ACTIONS = [
   'IGNORE',
   'INFO',
   'OK',
+  'PASS',
   'PREPEND',
   'REDIRECT',
-  'REJECT',
-  'DEFER',
   'REPLACE',
+  'REJECT',
+  'STRIP',
   'WARN',
 ] as const;
+export type CheckActionName = (typeof CHECK_ACTIONS)[number];
 
-/** Actions of access(5) tables (besides restriction names, which are checked separately). */
+/**
+ * Keyword actions of access(5) tables; "4NN/5NN text", all-numeric results (OK) and
+ * restriction names are checked separately. maps' parser (access-action.ts) and smtpd's
+ * action table (restrictions/access-actions.ts) are Records over these names.
+ */
 export const ACCESS_ACTIONS = [
   'OK',
   'REJECT',
   'DEFER',
   'DEFER_IF_REJECT',
   'DEFER_IF_PERMIT',
+  'BCC',
   'DISCARD',
-  'HOLD',
   'DUNNO',
-  'RELAY',
+  'FILTER',
+  'HOLD',
   'PREPEND',
   'REDIRECT',
-  'WARN',
   'INFO',
-  'FILTER',
-  'BCC',
+  'WARN',
+  'RELAY',
 ] as const;
+export type AccessActionName = (typeof ACCESS_ACTIONS)[number];
 
-/** Returns an error message when the action is neither a listed verb nor "4NN/5NN text". */
-export function checkAction(action: string, verbs: readonly string[]): string | null {
-  const word = action.trim().split(/\s+/)[0] ?? '';
+/** Actions whose argument is required, and what it must look like (access(5), header_checks(5)). */
+const ARGUMENTS: Partial<Record<AccessActionName | CheckActionName, [RegExp, string]>> = {
+  BCC: [/^[^@\s]+@[^@\s]+$/, 'BCC needs one user@domain address'],
+  REDIRECT: [/^[^@\s]+@[^@\s]+$/, 'REDIRECT needs one user@domain address'],
+  FILTER: [/^[^:\s]+:\S*$/, 'FILTER needs transport:destination'],
+  PREPEND: [/\S/, 'PREPEND needs the text to prepend'],
+};
+
+/**
+ * Returns an error message when the action is neither a listed verb (with a well-formed
+ * argument where one is required) nor "4NN/5NN text"; what names the kind of table.
+ */
+export function checkAction(
+  action: string,
+  verbs: readonly string[],
+  what = 'action',
+): string | null {
+  const trimmed = action.trim();
+  const word = trimmed.split(/\s+/)[0] ?? '';
+  const rest = trimmed.slice(word.length).trim();
   if (/^[45]\d\d$/.test(word)) return null;
   if (/^\d+$/.test(word)) return `"${word}": a numeric action must be a 4NN or 5NN code`;
-  if (verbs.includes(word.toUpperCase())) return null;
-  return `unknown action "${word}" (expected one of ${verbs.join(', ')}, or 4NN/5NN text)`;
+  const verb = word.toUpperCase();
+  if (!verbs.includes(verb))
+    return `unknown ${what} "${word}" (expected one of ${verbs.join(', ')}, or 4NN/5NN text)`;
+  const arg = ARGUMENTS[verb as AccessActionName | CheckActionName];
+  // $n substitutions are filled in at match time; only literal arguments are checked here.
+  if (arg && !rest.includes('$') && !arg[0].test(rest)) return arg[1];
+  return null;
 }

@@ -104,7 +104,7 @@ export const accessMapSpec = z
             .string()
             .min(1)
             .describe(
-              'OK, REJECT [text], DEFER [text], 4NN/5NN text, DISCARD, HOLD, DUNNO, RELAY, PREPEND hdr, REDIRECT addr, WARN text, FILTER, restriction names',
+              'OK, REJECT [text], DEFER [text], DEFER_IF_REJECT, DEFER_IF_PERMIT, 4NN/5NN text, BCC addr, DISCARD, DUNNO, FILTER transport:destination, HOLD, PREPEND hdr, REDIRECT addr, INFO text, WARN text, RELAY, restriction names',
             ),
         }),
       )
@@ -117,8 +117,18 @@ export const accessMapSpec = z
 export const addressMapSpec = z
   .object({
     kind: z
-      .enum(['virtual', 'alias', 'canonical', 'sender_canonical', 'recipient_canonical', 'generic'])
-      .describe('which Postfix table this is'),
+      .enum([
+        'virtual',
+        'alias',
+        'canonical',
+        'sender_canonical',
+        'recipient_canonical',
+        'generic',
+        'sender_login',
+      ])
+      .describe(
+        'which Postfix table this is; sender_login = smtpd_sender_login_maps (sender -> owning SASL logins)',
+      ),
     type: z.enum(['hash', 'regexp', 'pcre']).default('hash'),
     entries: z.array(
       z.object({
@@ -194,6 +204,12 @@ export const mailPolicySpec = z
     body_checks: checkTable.optional(),
     rbl_reply_maps: z.record(z.string(), z.string()).optional(),
     maps_rbl_reject_code: z.number().int().min(400).max(599).optional(),
+    smtpd_reject_unlisted_recipient: z.boolean().optional(),
+    unknown_client_reject_code: z.number().int().min(400).max(599).optional(),
+    unknown_hostname_reject_code: z.number().int().min(400).max(599).optional(),
+    unknown_address_reject_code: z.number().int().min(400).max(599).optional(),
+    access_map_reject_code: z.number().int().min(400).max(599).optional(),
+    access_map_defer_code: z.number().int().min(400).max(599).optional(),
     smtpd_sender_login_maps: z
       .string()
       .optional()

@@ -1,5 +1,5 @@
-// The smtpd restriction vocabulary: the rule names Postfleet supports and one
-// parser, shared by the compiler (validation) and smtpd (evaluation), that turns
+// The smtpd restriction vocabulary (smtpd's rule registry is a Record over it), the
+// one relay-guard rule, and one parser shared by the compiler and smtpd that turns
 // "check_client_access AccessMap/blocklist" into a typed { name, args }.
 
 /** Rules that take no argument, in the order Postfix's documentation lists them. */
@@ -7,6 +7,8 @@ export const SIMPLE_RESTRICTIONS = [
   'permit',
   'reject',
   'defer',
+  'defer_if_permit',
+  'defer_if_reject',
   'warn_if_reject',
   'permit_mynetworks',
   'permit_sasl_authenticated',
@@ -25,6 +27,8 @@ export const SIMPLE_RESTRICTIONS = [
   'reject_unauth_destination',
   'defer_unauth_destination',
   'reject_sender_login_mismatch',
+  'reject_authenticated_sender_login_mismatch',
+  'reject_unauthenticated_sender_login_mismatch',
   'reject_unauth_pipelining',
   'reject_multi_recipient_bounce',
 ] as const;
@@ -51,6 +55,9 @@ export type AccessRestrictionName = (typeof ACCESS_RESTRICTIONS)[number];
 export type DnsblRestrictionName = (typeof DNSBL_RESTRICTIONS)[number];
 export type RestrictionName =
   SimpleRestrictionName | AccessRestrictionName | DnsblRestrictionName | 'sleep';
+
+/** The names smtpd's rule registry implements: every rule except the warn_if_reject modifier. */
+export type RuleName = Exclude<RestrictionName, 'warn_if_reject'>;
 
 export const RESTRICTION_NAMES: readonly RestrictionName[] = [
   ...SIMPLE_RESTRICTIONS,
@@ -138,4 +145,42 @@ export function parseRestriction(rule: string): Restriction {
     return { name: 'sleep', args: [arg], seconds: Number(arg) };
   }
   throw new RestrictionSyntaxError(name ? `unknown restriction "${name}"` : 'empty restriction');
+}
+
+/**
+ * Rules that refuse relaying to a destination that is not ours. Postfix refuses to
+ * start without one of them in smtpd_relay_restrictions or smtpd_recipient_restrictions.
+ */
+export const RELAY_GUARDS: readonly SimpleRestrictionName[] = [
+  'reject_unauth_destination',
+  'defer_unauth_destination',
+  'reject',
+  'defer',
+];
+
+/**
+ * True when the list reaches a relay guard before any bare permit (a permit before the
+ * guard lets every recipient through, so that list guards nothing).
+ */
+export function listGuardsRelay(rules: readonly string[]): boolean {
+  for (const rule of rules) {
+    const name = rule.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+    if ((RELAY_GUARDS as readonly string[]).includes(name)) return true;
+    if (name === 'permit') return false;
+  }
+  return false;
+}
+
+/**
+ * The one relay-guard rule, used by the compiler (refuses the configuration) and by
+ * smtpd (refuses relay for everyone when handed such a policy anyway).
+ */
+export function policyGuardsRelay(policy: {
+  smtpd_relay_restrictions?: readonly string[];
+  smtpd_recipient_restrictions?: readonly string[];
+}): boolean {
+  return (
+    listGuardsRelay(policy.smtpd_relay_restrictions ?? []) ||
+    listGuardsRelay(policy.smtpd_recipient_restrictions ?? [])
+  );
 }

@@ -9,6 +9,16 @@ export type PolicySettingName = keyof Omit<
   'source' | 'rbl_reply_maps' | 'smtpd_sender_login_maps'
 >;
 export type PolicyDefaults = Omit<EffectivePolicy, 'source'>;
+
+/** One per-listener setting's catalogue entry; default has the setting's own type. */
+type PolicyDefs = {
+  [K in PolicySettingName]: {
+    default: PolicyDefaults[K];
+    description: string;
+    unit?: 's';
+    postfixDefault?: string;
+  };
+};
 export type GlobalSettingValue = string | number | boolean;
 export type SettingValue = EffectivePolicy[keyof EffectivePolicy];
 
@@ -24,52 +34,191 @@ export interface SettingDef {
   postfixDefault?: string;
 }
 
-/** The per-listener defaults: main.cf values for every listener before MailPolicy overlays. */
-export const policyDefaults: PolicyDefaults = {
-  mynetworks: ['127.0.0.0/8', '[::1]/128'],
-  allow_any_mynetworks: false,
-  smtpd_client_restrictions: [],
-  smtpd_helo_restrictions: [],
-  smtpd_sender_restrictions: [],
-  smtpd_relay_restrictions: [
-    'permit_mynetworks',
-    'permit_sasl_authenticated',
-    'reject_unauth_destination',
-  ],
-  smtpd_recipient_restrictions: [
-    'permit_mynetworks',
-    'permit_sasl_authenticated',
-    'reject_unauth_destination',
-  ],
-  smtpd_data_restrictions: [],
-  smtpd_helo_required: false,
-  smtpd_delay_reject: true,
-  strict_rfc821_envelopes: false,
-  smtpd_recipient_limit: 1000,
-  smtpd_recipient_overshoot_limit: 1000,
-  message_size_limit: 10240000,
-  smtpd_forbid_bare_newline: true,
-  smtpd_tls_security_level: 'may',
-  smtpd_tls_auth_only: true,
-  smtpd_sasl_auth_enable: false,
-  smtpd_client_connection_count_limit: 50,
-  smtpd_client_connection_rate_limit: 0,
-  smtpd_client_message_rate_limit: 0,
-  smtpd_error_sleep_time: 1,
-  smtpd_soft_error_limit: 10,
-  smtpd_hard_error_limit: 20,
-  smtpd_junk_command_limit: 100,
-  smtpd_timeout: 300,
-  smtpd_starttls_timeout: 60,
-  smtpd_min_data_rate: 500,
-  smtpd_upstream_proxy_protocol: '',
-  smtpd_upstream_proxy_trusted: [],
-  header_checks: [],
-  mime_header_checks: [],
-  nested_header_checks: [],
-  body_checks: [],
-  maps_rbl_reject_code: 554,
+/**
+ * The per-listener settings, one entry each: default (main.cf value for every listener
+ * before MailPolicy overlays; its type is the MailPolicy schema's) and description.
+ */
+const policyDefs: PolicyDefs = {
+  mynetworks: {
+    default: ['127.0.0.0/8', '[::1]/128'],
+    description: 'trusted client networks (CIDR) that permit_mynetworks lets relay',
+  },
+  allow_any_mynetworks: {
+    default: false,
+    description: 'accept 0.0.0.0/0 or ::/0 in mynetworks, which makes an open relay (Postfleet)',
+  },
+  smtpd_client_restrictions: {
+    default: [],
+    description: 'restrictions applied to the client IP address and name',
+  },
+  smtpd_helo_restrictions: {
+    default: [],
+    description: 'restrictions applied to the HELO/EHLO hostname',
+  },
+  smtpd_sender_restrictions: {
+    default: [],
+    description: 'restrictions applied to the MAIL FROM address',
+  },
+  smtpd_relay_restrictions: {
+    default: ['permit_mynetworks', 'permit_sasl_authenticated', 'reject_unauth_destination'],
+    description: 'mail relay control, evaluated before smtpd_recipient_restrictions',
+    postfixDefault: 'permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination',
+  },
+  smtpd_recipient_restrictions: {
+    default: ['permit_mynetworks', 'permit_sasl_authenticated', 'reject_unauth_destination'],
+    description: 'restrictions applied to each RCPT TO address (spam blocking)',
+    postfixDefault: '',
+  },
+  smtpd_data_restrictions: {
+    default: [],
+    description: 'restrictions applied to the DATA command',
+  },
+  smtpd_helo_required: {
+    default: false,
+    description: 'require HELO or EHLO before MAIL FROM',
+  },
+  smtpd_delay_reject: {
+    default: true,
+    description: 'wait until RCPT TO before evaluating client, HELO and sender restrictions',
+  },
+  strict_rfc821_envelopes: {
+    default: false,
+    description: 'require <> around MAIL FROM / RCPT TO addresses and reject RFC 822 syntax',
+  },
+  smtpd_recipient_limit: {
+    default: 1000,
+    description: 'maximal number of recipients accepted per message',
+  },
+  smtpd_recipient_overshoot_limit: {
+    default: 1000,
+    description: 'recipients past smtpd_recipient_limit before each further one counts as an error',
+  },
+  message_size_limit: {
+    default: 10240000,
+    description: 'maximal message size in bytes, envelope included',
+  },
+  smtpd_forbid_bare_newline: {
+    default: true,
+    description: 'reject a bare LF line ending in SMTP commands and message content (smuggling)',
+    postfixDefault: 'no',
+  },
+  smtpd_tls_security_level: {
+    default: 'may',
+    description: 'none, may (offer STARTTLS) or encrypt (require TLS before MAIL FROM)',
+    postfixDefault: '',
+  },
+  smtpd_tls_auth_only: {
+    default: true,
+    description: 'offer AUTH only after STARTTLS or on an implicit-TLS connection',
+    postfixDefault: 'no',
+  },
+  smtpd_sasl_auth_enable: {
+    default: false,
+    description: 'offer SASL AUTH (answered by authd)',
+  },
+  smtpd_client_connection_count_limit: {
+    default: 50,
+    description: 'concurrent connections one client may hold; 0 = unlimited',
+  },
+  smtpd_client_connection_rate_limit: {
+    default: 0,
+    description: 'connections per minute one client may make; 0 = unlimited',
+  },
+  smtpd_client_message_rate_limit: {
+    default: 0,
+    description: 'messages per minute one client may send; 0 = unlimited',
+  },
+  smtpd_error_sleep_time: {
+    default: 1,
+    description: 'delay before each error reply',
+    unit: 's',
+  },
+  smtpd_soft_error_limit: {
+    default: 10,
+    description: 'errors after which every reply is delayed by smtpd_error_sleep_time',
+  },
+  smtpd_hard_error_limit: {
+    default: 20,
+    description: 'errors after which the connection is closed',
+  },
+  smtpd_junk_command_limit: {
+    default: 100,
+    description: 'NOOP/VRFY/ETRN/RSET commands allowed before they count as errors',
+  },
+  smtpd_timeout: {
+    default: 300,
+    description: 'time a client may take to send one command, or DATA beyond its minimal rate',
+    unit: 's',
+  },
+  smtpd_starttls_timeout: {
+    default: 60,
+    description: 'time a TLS handshake may take (STARTTLS and implicit TLS)',
+    unit: 's',
+    postfixDefault: '${stress?{10}:{300}}s',
+  },
+  smtpd_min_data_rate: {
+    default: 500,
+    description: 'bytes per second that extend the DATA deadline beyond smtpd_timeout',
+  },
+  smtpd_upstream_proxy_protocol: {
+    default: '',
+    description: 'proxy protocol before the SMTP greeting: empty or haproxy',
+  },
+  smtpd_upstream_proxy_trusted: {
+    default: [],
+    description: 'CIDRs allowed to send a PROXY header (Postfleet addition)',
+  },
+  header_checks: {
+    default: [],
+    description: 'regexp table applied to each primary message header',
+  },
+  mime_header_checks: {
+    default: [],
+    description: 'regexp table applied to MIME headers (default: header_checks)',
+  },
+  nested_header_checks: {
+    default: [],
+    description: 'regexp table applied to headers of attached messages (default: header_checks)',
+  },
+  body_checks: {
+    default: [],
+    description: 'regexp table applied to each body line',
+  },
+  maps_rbl_reject_code: {
+    default: 554,
+    description: 'SMTP code of a reject_rbl_* / reject_rhsbl_* rejection',
+  },
+  smtpd_reject_unlisted_recipient: {
+    default: true,
+    description:
+      'reject RCPT TO an unknown user of a hosted domain without reject_unlisted_recipient',
+  },
+  unknown_client_reject_code: {
+    default: 450,
+    description: 'SMTP code of reject_unknown_client_hostname (a DNS timeout is always 450)',
+  },
+  unknown_hostname_reject_code: {
+    default: 450,
+    description: 'SMTP code of reject_unknown_helo_hostname when the name has no A/AAAA/MX record',
+  },
+  unknown_address_reject_code: {
+    default: 450,
+    description: 'SMTP code of reject_unknown_sender_domain / reject_unknown_recipient_domain',
+  },
+  access_map_reject_code: {
+    default: 554,
+    description: 'SMTP code of an access(5) REJECT result',
+  },
+  access_map_defer_code: {
+    default: 450,
+    description: 'SMTP code of an access(5) DEFER / DEFER_IF_* result',
+  },
 };
+
+/** The per-listener defaults: main.cf values for every listener before MailPolicy overlays. */
+export const policyDefaults: PolicyDefaults = Object.fromEntries(
+  Object.entries(policyDefs).map(([name, d]) => [name, d.default]),
+) as unknown as PolicyDefaults;
 
 /**
  * Built-in per-listener overrides, like the -o options of Postfix's stock master.cf
@@ -98,283 +247,157 @@ export const listenerDefaults: Record<ListenerName, Partial<PolicyDefaults>> = {
   },
 };
 
-type PolicyDoc = Record<
-  PolicySettingName,
-  { description: string; unit?: 's'; postfixDefault?: string }
->;
-
-const policyDocs: PolicyDoc = {
-  mynetworks: { description: 'trusted client networks (CIDR) that permit_mynetworks lets relay' },
-  allow_any_mynetworks: {
-    description: 'accept 0.0.0.0/0 or ::/0 in mynetworks, which makes an open relay (Postfleet)',
-  },
-  smtpd_client_restrictions: {
-    description: 'restrictions applied to the client IP address and name',
-  },
-  smtpd_helo_restrictions: { description: 'restrictions applied to the HELO/EHLO hostname' },
-  smtpd_sender_restrictions: { description: 'restrictions applied to the MAIL FROM address' },
-  smtpd_relay_restrictions: {
-    description: 'mail relay control, evaluated before smtpd_recipient_restrictions',
-    postfixDefault: 'permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination',
-  },
-  smtpd_recipient_restrictions: {
-    description: 'restrictions applied to each RCPT TO address (spam blocking)',
-    postfixDefault: '',
-  },
-  smtpd_data_restrictions: { description: 'restrictions applied to the DATA command' },
-  smtpd_helo_required: { description: 'require HELO or EHLO before MAIL FROM' },
-  smtpd_delay_reject: {
-    description: 'wait until RCPT TO before evaluating client, HELO and sender restrictions',
-  },
-  strict_rfc821_envelopes: {
-    description: 'require <> around MAIL FROM / RCPT TO addresses and reject RFC 822 syntax',
-  },
-  smtpd_recipient_limit: { description: 'maximal number of recipients accepted per message' },
-  smtpd_recipient_overshoot_limit: {
-    description: 'recipients past smtpd_recipient_limit before each further one counts as an error',
-  },
-  message_size_limit: { description: 'maximal message size in bytes, envelope included' },
-  smtpd_forbid_bare_newline: {
-    description: 'reject a bare LF line ending in SMTP commands and message content (smuggling)',
-    postfixDefault: 'no',
-  },
-  smtpd_tls_security_level: {
-    description: 'none, may (offer STARTTLS) or encrypt (require TLS before MAIL FROM)',
-    postfixDefault: '',
-  },
-  smtpd_tls_auth_only: {
-    description: 'offer AUTH only after STARTTLS or on an implicit-TLS connection',
-    postfixDefault: 'no',
-  },
-  smtpd_sasl_auth_enable: { description: 'offer SASL AUTH (answered by authd)' },
-  smtpd_client_connection_count_limit: {
-    description: 'concurrent connections one client may hold; 0 = unlimited',
-  },
-  smtpd_client_connection_rate_limit: {
-    description: 'connections per minute one client may make; 0 = unlimited',
-  },
-  smtpd_client_message_rate_limit: {
-    description: 'messages per minute one client may send; 0 = unlimited',
-  },
-  smtpd_error_sleep_time: { description: 'delay before each error reply', unit: 's' },
-  smtpd_soft_error_limit: {
-    description: 'errors after which every reply is delayed by smtpd_error_sleep_time',
-  },
-  smtpd_hard_error_limit: { description: 'errors after which the connection is closed' },
-  smtpd_junk_command_limit: {
-    description: 'NOOP/VRFY/ETRN/RSET commands allowed before they count as errors',
-  },
-  smtpd_timeout: {
-    description: 'time a client may take to send one command, or DATA beyond its minimal rate',
-    unit: 's',
-  },
-  smtpd_starttls_timeout: {
-    description: 'time a TLS handshake may take (STARTTLS and implicit TLS)',
-    unit: 's',
-    postfixDefault: '${stress?{10}:{300}}s',
-  },
-  smtpd_min_data_rate: {
-    description: 'bytes per second that extend the DATA deadline beyond smtpd_timeout',
-  },
-  smtpd_upstream_proxy_protocol: {
-    description: 'proxy protocol before the SMTP greeting: empty or haproxy',
-  },
-  smtpd_upstream_proxy_trusted: {
-    description: 'CIDRs allowed to send a PROXY header (Postfleet addition)',
-  },
-  header_checks: { description: 'regexp table applied to each primary message header' },
-  mime_header_checks: {
-    description: 'regexp table applied to MIME headers (default: header_checks)',
-  },
-  nested_header_checks: {
-    description: 'regexp table applied to headers of attached messages (default: header_checks)',
-  },
-  body_checks: { description: 'regexp table applied to each body line' },
-  maps_rbl_reject_code: { description: 'SMTP code of a reject_rbl_* / reject_rhsbl_* rejection' },
-};
-
-interface GlobalDef {
-  name: string;
+interface GlobalDoc {
   default: GlobalSettingValue;
   description: string;
   postfixDefault?: string;
 }
 
-const globalDefs: GlobalDef[] = [
-  {
-    name: 'myhostname',
+/** The main.cf (not per listener) settings: one name, one default, one description each. */
+const globalDefs = {
+  myhostname: {
     default: 'localhost',
     description: 'fully-qualified name of this mail system, used in the banner and Received',
     postfixDefault: 'the host name from gethostname()',
   },
-  { name: 'mydomain', default: 'localdomain', description: 'the parent domain of myhostname' },
-  {
-    name: 'myorigin',
+  mydomain: { default: 'localdomain', description: 'the parent domain of myhostname' },
+  myorigin: {
     default: '$myhostname',
-    description: 'domain appended to unqualified sender addresses',
+    description: 'domain cleanup appends to unqualified sender and recipient addresses',
   },
-  {
-    name: 'postmaster_recipient',
+  postmaster_recipient: {
     default: 'postmaster@$mydomain',
     description:
       'where postmaster@ and abuse@ a hosted domain go when no user or alias has them (RFC 5321 4.5.1, RFC 2142)',
     postfixDefault: '(none: aliases(5) postmaster entry)',
   },
-  {
-    name: 'mydestination',
+  mydestination: {
     default: '$myhostname, localhost.$mydomain, localhost',
     description: 'domains delivered locally, in addition to MailDomains of class local',
   },
-  {
-    name: 'relay_domains',
+  relay_domains: {
     default: '',
     description: 'domains relayed, in addition to MailDomains of class relay',
   },
-  { name: 'relayhost', default: '', description: 'next hop for non-local mail; empty = MX lookup' },
-  {
-    name: 'recipient_delimiter',
-    default: '',
-    description: 'separator of address extensions, e.g. + for user+ext',
+  relayhost: { default: '', description: 'next hop for non-local mail; empty = MX lookup' },
+  recipient_delimiter: {
+    default: '+',
+    description: 'separators of address extensions (user+ext); empty = no extensions',
+    postfixDefault: '',
   },
-  {
-    name: 'append_dot_mydomain',
+  append_dot_mydomain: {
     default: false,
     description: 'append .$mydomain to host names without a dot',
   },
-  {
-    name: 'mail_name',
+  mail_name: {
     default: 'Postfleet',
     description: 'the name of the mail system in the banner and DSNs',
     postfixDefault: 'Postfix',
   },
-  {
-    name: 'smtpd_banner',
+  smtpd_banner: {
     default: '$myhostname ESMTP $mail_name',
     description: 'text after 220 in the SMTP greeting',
   },
-  {
-    name: 'maximal_queue_lifetime',
+  maximal_queue_lifetime: {
     default: '5d',
     description: 'time a deferred message is retried before it bounces',
   },
-  {
-    name: 'bounce_queue_lifetime',
+  bounce_queue_lifetime: {
     default: '5d',
     description: 'time a deferred bounce message is retried before it is discarded',
   },
-  {
-    name: 'minimal_backoff_time',
+  minimal_backoff_time: {
     default: '300s',
     description: 'minimal time between delivery attempts of a deferred message',
   },
-  {
-    name: 'maximal_backoff_time',
+  maximal_backoff_time: {
     default: '4000s',
     description: 'maximal time between delivery attempts of a deferred message',
   },
-  {
-    name: 'queue_run_delay',
-    default: '300s',
-    description: 'time between scans of the deferred queue',
-  },
-  {
-    name: 'delay_warning_time',
+  queue_run_delay: { default: '300s', description: 'time between scans of the deferred queue' },
+  delay_warning_time: {
     default: '0h',
     description: 'time after which a delay notice is sent to the sender; 0 = never',
   },
-  {
-    name: 'virtual_alias_recursion_limit',
+  virtual_alias_recursion_limit: {
     default: 1000,
     description: 'maximal nesting depth of virtual alias expansion',
   },
-  {
-    name: 'virtual_alias_expansion_limit',
+  virtual_alias_expansion_limit: {
     default: 1000,
     description: 'maximal number of addresses one virtual alias expands to',
   },
-  {
-    name: 'virtual_mailbox_limit',
+  virtual_mailbox_limit: {
     default: 51200000,
     description: 'maximal size in bytes of one mailbox; 0 = unlimited',
   },
-  {
-    name: 'header_size_limit',
+  header_size_limit: {
     default: 102400,
     description: 'maximal bytes in one message header, excess is discarded',
   },
-  {
-    name: 'hopcount_limit',
+  hopcount_limit: {
     default: 50,
     description: 'maximal Received: headers before a message bounces as looping',
   },
-  {
-    name: 'line_length_limit',
+  line_length_limit: {
     default: 2048,
-    description: 'lines longer than this are split by cleanup',
+    description:
+      'cleanup checks long lines in pieces of this size (body lines are delivered whole)',
   },
-  {
-    name: 'default_destination_concurrency_limit',
+  default_destination_concurrency_limit: {
     default: 20,
     description: 'parallel deliveries to one destination',
   },
-  {
-    name: 'smtp_tls_security_level',
+  smtp_tls_security_level: {
     default: 'may',
     description: 'outbound TLS: none, may (opportunistic) or encrypt',
     postfixDefault: '',
   },
-  {
-    name: 'smtp_connect_timeout',
+  smtp_connect_timeout: {
     default: '30s',
     description: 'time allowed to connect to a remote SMTP server',
   },
-  {
-    name: 'smtp_helo_timeout',
+  smtp_helo_timeout: {
     default: '300s',
     description: 'time allowed for the remote greeting and HELO reply',
   },
-  {
-    name: 'smtp_data_done_timeout',
+  smtp_data_done_timeout: {
     default: '600s',
     description: 'time allowed for the reply to the end of DATA',
   },
-  {
-    name: 'bounce_notice_recipient',
+  bounce_notice_recipient: {
     default: 'postmaster',
     description: 'who gets notices of bounced mail (notify_classes bounce)',
   },
-  {
-    name: '2bounce_notice_recipient',
+  '2bounce_notice_recipient': {
     default: 'postmaster',
     description: 'who gets undeliverable bounces',
   },
-  {
-    name: 'double_bounce_sender',
+  double_bounce_sender: {
     default: 'double-bounce',
     description: 'sender of postmaster notices; mail to it is discarded',
   },
-  {
-    name: 'notify_classes',
+  notify_classes: {
     default: 'resource, software',
     description: 'problems reported to the postmaster',
   },
-  {
-    name: 'smtpd_sasl_authenticated_header',
+  smtpd_sasl_authenticated_header: {
     default: false,
     description: 'record the SASL login name in the Received header',
   },
-];
+} as const satisfies Record<string, GlobalDoc>;
 
-const policyEntries: SettingDef[] = (Object.keys(policyDocs) as PolicySettingName[]).map(
-  (name) => ({
-    name,
-    scope: 'policy',
-    default: policyDefaults[name],
-    ...policyDocs[name],
-  }),
-);
+const policyEntries: SettingDef[] = Object.entries(policyDefs).map(([name, d]) => ({
+  name,
+  scope: 'policy',
+  ...(d as Omit<SettingDef, 'name' | 'scope'>),
+}));
 
-const globalEntries: SettingDef[] = globalDefs.map((d) => ({ scope: 'global', ...d }));
+const globalEntries: SettingDef[] = Object.entries(globalDefs).map(([name, d]) => ({
+  name,
+  scope: 'global',
+  ...(d as GlobalDoc),
+}));
 
 /** Every supported setting, sorted by name as postconf prints them. */
 export const settingsCatalogue: readonly SettingDef[] = [...policyEntries, ...globalEntries].sort(
@@ -389,7 +412,53 @@ export function findSetting(name: string): SettingDef | undefined {
 
 /** The global settings at their defaults, as RuntimeConfig.settings holds them. */
 export function globalSettingDefaults(): Record<string, GlobalSettingValue> {
-  return Object.fromEntries(globalDefs.map((d) => [d.name, d.default]));
+  return Object.fromEntries(Object.entries(globalDefs).map(([name, d]) => [name, d.default]));
+}
+
+export type GlobalSettingName = keyof typeof globalDefs;
+
+/** The TypeScript type of a global setting: its catalogue default's type. */
+export type GlobalSettingType<N extends GlobalSettingName> =
+  (typeof globalDefs)[N]['default'] extends number
+    ? number
+    : (typeof globalDefs)[N]['default'] extends boolean
+      ? boolean
+      : string;
+
+/** What RuntimeConfig.settings holds (possibly partial, e.g. a hand-built test config). */
+export type GlobalSettings = Readonly<Record<string, GlobalSettingValue>> | undefined;
+
+/**
+ * The typed accessor of a global setting: the configured value when it has the
+ * catalogue's type, else the catalogue default. No consumer restates a default.
+ */
+export function globalSetting<N extends GlobalSettingName>(
+  settings: GlobalSettings,
+  name: N,
+): GlobalSettingType<N> {
+  const fallback = globalDefs[name].default as GlobalSettingValue;
+  const value = settings?.[name];
+  return (typeof value === typeof fallback ? value : fallback) as GlobalSettingType<N>;
+}
+
+/** A string global setting with its $name references expanded (myorigin, smtpd_banner, …). */
+export function expandedSetting(settings: GlobalSettings, name: GlobalSettingName): string {
+  return expandSetting(String(globalSetting(settings, name)), withDefaults(settings));
+}
+
+/** The catalogue defaults overlaid with the given settings, for $name expansion. */
+function withDefaults(settings: GlobalSettings): Record<string, GlobalSettingValue> {
+  return { ...globalSettingDefaults(), ...settings };
+}
+
+/** myorigin expanded: the domain cleanup appends to unqualified addresses (append_at_myorigin). */
+export function myorigin(settings: GlobalSettings): string {
+  return expandedSetting(settings, 'myorigin');
+}
+
+/** The text after 220 of the SMTP greeting: smtpd_banner with $myhostname and $mail_name expanded. */
+export function smtpdBanner(settings: GlobalSettings): string {
+  return expandedSetting(settings, 'smtpd_banner');
 }
 
 /**
@@ -400,7 +469,9 @@ export function parseGlobalSetting(
   name: string,
   raw: string,
 ): { value: GlobalSettingValue } | { error: string } {
-  const def = globalDefs.find((d) => d.name === name);
+  const def: GlobalDoc | undefined = Object.hasOwn(globalDefs, name)
+    ? globalDefs[name as GlobalSettingName]
+    : undefined;
   if (!def) {
     return byName.has(name)
       ? { error: `${name} is a per-listener setting: set it as a MailPolicy field` }
@@ -440,15 +511,22 @@ export function parseDuration(
   return Number(m[1]) * (unitMs[m[2] || defaultUnit] ?? 1000);
 }
 
-/** Expands $name and ${name} references (e.g. smtpd_banner) from the given settings. */
-export function expandSetting(value: string, settings: Record<string, GlobalSettingValue>): string {
+/**
+ * The one $name expansion: expands $name and ${name} references (e.g. smtpd_banner) from
+ * the given settings; an unknown name stays as written unless `unknown` replaces it.
+ */
+export function expandSetting(
+  value: string,
+  settings: Readonly<Record<string, GlobalSettingValue>>,
+  unknown?: string,
+): string {
   let out = value;
   for (let depth = 0; depth < 10 && out.includes('$'); depth++) {
     out = out.replace(
       /\$\{(\w+)\}|\$(\w+)/g,
       (whole, braced: string | undefined, bare: string | undefined) => {
         const v = settings[braced ?? bare ?? ''];
-        return v === undefined ? whole : formatValue(v);
+        return v === undefined ? (unknown ?? whole) : formatValue(v);
       },
     );
   }

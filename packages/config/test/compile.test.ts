@@ -327,3 +327,14 @@ test('resources read from the Kubernetes API (server metadata, status) compile; 
     'k8s: MailDomain/example-test: spec.dkim.privateKeySecretRef: Invalid input: expected object, received undefined',
   ]);
 });
+
+test('an IDN MailDomain is keyed by its lower-case A-label; users likewise', () => {
+  const cfg = ok(
+    compileResources([
+      domain('idn', 'XN--BCHER-KVA.test'),
+      user('info', 'Info@xn--bcher-kva.TEST'),
+    ]),
+  );
+  assert.deepEqual(Object.keys(cfg.domains), ['xn--bcher-kva.test']);
+  assert.deepEqual(Object.keys(cfg.users), ['info@xn--bcher-kva.test']);
+});

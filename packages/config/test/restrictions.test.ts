@@ -1,7 +1,13 @@
 // parseRestriction: the one parser for restriction rules, shared with smtpd.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseRestriction, RESTRICTION_NAMES, RestrictionSyntaxError } from '../src/index.ts';
+import {
+  listGuardsRelay,
+  parseRestriction,
+  policyGuardsRelay,
+  RESTRICTION_NAMES,
+  RestrictionSyntaxError,
+} from '../src/index.ts';
 
 test('check_*_access names an AccessMap', () => {
   assert.deepEqual(parseRestriction('check_client_access AccessMap/blocklist'), {
@@ -50,5 +56,30 @@ test('unknown, empty and comma-joined rules are rejected', () => {
   assert.throws(() => parseRestriction('reject_spam'), /unknown restriction "reject_spam"/);
   assert.throws(() => parseRestriction('  '), /empty/);
   assert.throws(() => parseRestriction('permit_mynetworks, reject'), /without commas/);
-  assert.throws(() => parseRestriction('defer_if_permit'), /unknown restriction/);
+  assert.throws(() => parseRestriction('reject_unknown_nonsense'), /unknown restriction/);
+});
+
+test('the relay guard must come before any bare permit, in the relay or the recipient list', () => {
+  assert.equal(listGuardsRelay(['permit_mynetworks', 'reject_unauth_destination']), true);
+  assert.equal(listGuardsRelay(['permit', 'reject_unauth_destination']), false);
+  assert.equal(listGuardsRelay(['REJECT']), true);
+  assert.equal(
+    policyGuardsRelay({
+      smtpd_relay_restrictions: ['permit'],
+      smtpd_recipient_restrictions: ['defer_unauth_destination'],
+    }),
+    true,
+  );
+  assert.equal(policyGuardsRelay({ smtpd_relay_restrictions: ['permit', 'reject'] }), false);
+});
+
+test('defer_if_permit, defer_if_reject and the two login-mismatch halves are rules', () => {
+  for (const name of [
+    'defer_if_permit',
+    'defer_if_reject',
+    'reject_authenticated_sender_login_mismatch',
+    'reject_unauthenticated_sender_login_mismatch',
+  ]) {
+    assert.deepEqual(parseRestriction(name), { name, args: [] });
+  }
 });

@@ -1,35 +1,26 @@
 // access(5) results: parse the right-hand side of an AccessMap entry into one
-// AccessAction (OK, REJECT, DEFER, NNN text, DISCARD, …, or restriction names).
+// AccessAction (OK, REJECT, DEFER, NNN text, BCC, DISCARD, …, or restriction names).
+// The keywords are config's ACCESS_ACTIONS; the parser table is a Record over them.
+import { policyDefaults, type AccessActionName } from '@postfleet/config';
+
+/** The kind of an access(5) result: a keyword in lower case, an NNN code, or a restriction list. */
+export type AccessActionKind = Lowercase<AccessActionName> | 'code' | 'restriction';
 
 export interface AccessAction {
-  kind:
-    | 'ok'
-    | 'reject'
-    | 'defer'
-    | 'defer_if_permit'
-    | 'defer_if_reject'
-    | 'code'
-    | 'discard'
-    | 'hold'
-    | 'dunno'
-    | 'relay'
-    | 'prepend'
-    | 'redirect'
-    | 'warn'
-    | 'filter'
-    | 'restriction';
-  /** reject: 554 (access_map_reject_code); defer/defer_if_*: 450 (access_map_defer_code); code: the NNN given. */
+  kind: AccessActionKind;
+  /** reject: access_map_reject_code; defer/defer_if_*: access_map_defer_code; code: the NNN given. */
   code?: number;
   /** "5.7.1"-style status, taken from the text when it starts with d.d.d (class forced to the code's class), else derived. */
   enhanced?: string;
-  /** Remaining text: reject/defer text (undefined → caller's "Access denied"), header line, redirect address, filter nexthop. */
+  /** Remaining text: reject/defer text (undefined → caller's "Access denied"), header line, redirect or BCC address, filter nexthop. */
   text?: string;
   /** kind 'restriction': the restriction list, one entry per rule ("check_client_access AccessMap/x" stays one entry). */
   restrictions?: string[];
 }
 
-export const ACCESS_MAP_REJECT_CODE = 554;
-export const ACCESS_MAP_DEFER_CODE = 450;
+/** The catalogue defaults; smtpd applies the listener's configured codes. */
+export const ACCESS_MAP_REJECT_CODE = policyDefaults.access_map_reject_code;
+export const ACCESS_MAP_DEFER_CODE = policyDefaults.access_map_defer_code;
 
 /** Restrictions that take the next token as their argument (table, zone or policy server). */
 const TAKES_ARGUMENT =
@@ -70,38 +61,28 @@ export function parseAccessAction(raw: string): AccessAction {
     // Postfix: a non-4xx/5xx code in an access table is a configuration error; never accept by accident.
     return { kind: 'defer', code: 451, enhanced: '4.3.5', text: 'Server configuration error' };
   }
-  switch (word) {
-    case 'OK':
-      return { kind: 'ok' };
-    case 'RELAY':
-      return { kind: 'relay' };
-    case 'REJECT':
-      return withStatus('reject', ACCESS_MAP_REJECT_CODE, rest);
-    case 'DEFER':
-      return withStatus('defer', ACCESS_MAP_DEFER_CODE, rest);
-    case 'DEFER_IF_PERMIT':
-      return withStatus('defer_if_permit', ACCESS_MAP_DEFER_CODE, rest);
-    case 'DEFER_IF_REJECT':
-      return withStatus('defer_if_reject', ACCESS_MAP_DEFER_CODE, rest);
-    case 'DISCARD':
-      return optionalText('discard', rest);
-    case 'HOLD':
-      return optionalText('hold', rest);
-    case 'DUNNO':
-      return { kind: 'dunno' };
-    case 'WARN':
-    case 'INFO':
-      return optionalText('warn', rest);
-    case 'PREPEND':
-      return optionalText('prepend', rest);
-    case 'REDIRECT':
-      return optionalText('redirect', rest);
-    case 'FILTER':
-      return optionalText('filter', rest);
-    default:
-      return { kind: 'restriction', restrictions: splitRestrictions(value) };
-  }
+  const parse = Object.hasOwn(KEYWORDS, word) ? KEYWORDS[word as AccessActionName] : undefined;
+  return parse ? parse(rest) : { kind: 'restriction', restrictions: splitRestrictions(value) };
 }
+
+/** One parser per access(5) keyword; TypeScript refuses a keyword config accepts but this lacks. */
+const KEYWORDS: Record<AccessActionName, (rest: string) => AccessAction> = {
+  OK: () => ({ kind: 'ok' }),
+  RELAY: () => ({ kind: 'relay' }),
+  REJECT: (rest) => withStatus('reject', ACCESS_MAP_REJECT_CODE, rest),
+  DEFER: (rest) => withStatus('defer', ACCESS_MAP_DEFER_CODE, rest),
+  DEFER_IF_PERMIT: (rest) => withStatus('defer_if_permit', ACCESS_MAP_DEFER_CODE, rest),
+  DEFER_IF_REJECT: (rest) => withStatus('defer_if_reject', ACCESS_MAP_DEFER_CODE, rest),
+  BCC: (rest) => optionalText('bcc', rest),
+  DISCARD: (rest) => optionalText('discard', rest),
+  HOLD: (rest) => optionalText('hold', rest),
+  DUNNO: () => ({ kind: 'dunno' }),
+  INFO: (rest) => optionalText('info', rest),
+  WARN: (rest) => optionalText('warn', rest),
+  PREPEND: (rest) => optionalText('prepend', rest),
+  REDIRECT: (rest) => optionalText('redirect', rest),
+  FILTER: (rest) => optionalText('filter', rest),
+};
 
 /** "reject_unknown_sender_domain, check_client_access AccessMap/x permit" → one entry per rule. */
 export function splitRestrictions(value: string): string[] {

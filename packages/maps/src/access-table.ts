@@ -4,7 +4,7 @@
 import type { AccessMapSpec } from '@postfleet/config';
 import { splitAddress } from './address.ts';
 import { addressLookupKeys, cidrContains, parseCidr, parseIp, type CidrNetwork } from './ip.ts';
-import { domainLookupKeys, splitExtension } from './lookup-keys.ts';
+import { domainLookupKeys, splitExtension, tableKey } from './lookup-keys.ts';
 import { compileRegexpList, substituteGroups } from './regexp-pattern.ts';
 
 export interface AccessTable {
@@ -38,7 +38,7 @@ type Entries = AccessMapSpec['entries'];
 function hashTable(entries: Entries, nullKey: string, delimiters: string): AccessTable {
   const map = new Map<string, string>();
   for (const e of entries) {
-    const key = e.pattern.trim().toLowerCase();
+    const key = tableKey(e.pattern);
     if (!map.has(key)) map.set(key, e.action);
   }
   const first = (keys: Iterable<string>): string | null => {

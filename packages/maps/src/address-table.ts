@@ -3,7 +3,7 @@
 // (regexp/pcre entries match in linear time); a hit names the entry that answered.
 import type { AddressMapSpec } from '@postfleet/config';
 import { splitAddress } from './address.ts';
-import { splitExtension } from './lookup-keys.ts';
+import { splitExtension, tableKey } from './lookup-keys.ts';
 import { compileRegexpList, substituteGroups } from './regexp-pattern.ts';
 
 export interface AddressTable {
@@ -58,7 +58,7 @@ function hashTable(
 ): Omit<AddressTable, 'describe'> {
   const map = new Map<string, AddressHit>();
   spec.entries.forEach((e, entry) => {
-    const key = e.pattern.trim().toLowerCase();
+    const key = tableKey(e.pattern);
     if (!map.has(key)) map.set(key, { result: e.result, entry });
   });
   const aliasOnly = spec.kind === 'alias';

@@ -1,8 +1,9 @@
 // Address helpers shared by every service: split user@domain, test FQDNs and
 // HELO hostnames. One place, so smtpd, cleanup and the maps agree on syntax.
+import { normalizeDomain } from '@postfleet/config';
 import { isIPv4, isIPv6 } from './ip.ts';
 
-/** Split at the last '@' outside a quoted local part; the domain is lower-cased. No '@' → domain ''. */
+/** Split at the last '@' outside a quoted local part; the domain in comparison form (normalizeDomain). No '@' → domain ''. */
 export function splitAddress(address: string): { local: string; domain: string } {
   let inQuote = false;
   let at = -1;
@@ -17,7 +18,7 @@ export function splitAddress(address: string): { local: string; domain: string }
     }
   }
   if (at < 0) return { local: address, domain: '' };
-  return { local: address.slice(0, at), domain: address.slice(at + 1).toLowerCase() };
+  return { local: address.slice(0, at), domain: normalizeDomain(address.slice(at + 1)) };
 }
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;

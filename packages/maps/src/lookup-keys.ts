@@ -1,10 +1,23 @@
 // Key sequences for hash-style lookups, shared by access and address tables:
-// parent domains and address extensions (user+ext → user).
+// parent domains and address extensions (user+ext → user), and the one way a
+// table key is normalised (case, trailing dot, IDN A-labels) on both sides.
+import { normalizeDomain } from '@postfleet/config';
+
+/** A hash table key as written in a map (user@domain, user@, domain, .domain, IP) in lookup form. */
+export function tableKey(pattern: string): string {
+  const p = pattern.trim();
+  const at = p.lastIndexOf('@');
+  if (at >= 0) {
+    const domain = p.slice(at + 1);
+    return `${p.slice(0, at).toLowerCase()}@${domain === '' ? '' : normalizeDomain(domain)}`;
+  }
+  if (p.startsWith('.')) return `.${normalizeDomain(p.slice(1))}`;
+  return normalizeDomain(p);
+}
 
 /** "sub.example.test" → sub.example.test, example.test, .example.test, test, .test */
 export function domainLookupKeys(name: string): string[] {
-  let domain = name.toLowerCase();
-  if (domain.endsWith('.')) domain = domain.slice(0, -1);
+  const domain = normalizeDomain(name);
   if (domain.length === 0) return [];
   const keys = [domain];
   let rest = domain;

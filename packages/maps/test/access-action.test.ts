@@ -124,3 +124,12 @@ test('unknown words are a restriction list; rules with an argument stay one entr
     },
   );
 });
+
+test('BCC and INFO are keywords, not restriction names (BCC used to become a 451 4.3.5)', () => {
+  assert.deepEqual(parseAccessAction('BCC audit@example.test'), {
+    kind: 'bcc',
+    text: 'audit@example.test',
+  });
+  assert.deepEqual(parseAccessAction('INFO routine'), { kind: 'info', text: 'routine' });
+  assert.deepEqual(parseAccessAction('info'), { kind: 'info' });
+});

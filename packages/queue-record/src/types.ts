@@ -64,6 +64,11 @@ export interface QueueRecord {
   hold?: boolean;
   /** Why it is held or other warnings, for postqueue -v style listing. */
   reason?: string;
+  /**
+   * transport:destination from an access(5) or header/body_checks FILTER action (the last
+   * one wins): qmgr sends the whole message there instead of routing each recipient.
+   */
+  filter?: string;
   /** W3C traceparent of the message's trace. */
   traceparent?: string;
 }
@@ -90,6 +95,10 @@ export interface CleanupRequest {
   prepend?: string[];
   /** Replace all recipients with this address (access REDIRECT). */
   redirect?: string;
+  /** Recipients to add with NOTIFY=NEVER (access BCC), in order. */
+  bcc?: string[];
+  /** transport:destination of an access FILTER action (the last one wins). */
+  filter?: string;
   /** Message size limit in bytes to enforce on the canonical message (0 = none). */
   sizeLimit?: number;
   traceparent?: string;

@@ -2,6 +2,7 @@
 // header block, canonical rewriting of address headers, the Received: line, and
 // the Message-ID / Date / From that a message is missing. All of it is linear in
 // the size of the header (no backtracking regexps on header text).
+import { globalSetting } from '@postfleet/config';
 import type { CleanupRequest } from '@postfleet/queue-record';
 import type { HeaderLine } from 'mailsplit';
 import { applyHit, type CheckTable, type ContentEffects } from './cleanup-checks.ts';
@@ -46,7 +47,7 @@ export function headerLine(binary: string): HeaderLine {
 
 /**
  * Run the checks over one header block: each (folded) header is matched as one logical line;
- * MIME headers go to mimeChecks, the others to checks.
+ * MIME headers go to mimeChecks, the others to checks; after a PASS, nothing is matched.
  */
 export function checkHeaders(
   lines: HeaderLine[],
@@ -55,9 +56,14 @@ export function checkHeaders(
   where: string,
   effects: ContentEffects,
 ): HeaderLine[] {
-  if (checks.empty && mimeChecks.empty) return lines;
+  if ((checks.empty && mimeChecks.empty) || effects.passed) return lines;
   const out: HeaderLine[] = [];
   for (const h of lines) {
+    // PASS: no more inspection for the rest of this message
+    if (effects.passed) {
+      out.push(h);
+      continue;
+    }
     const table = isMimeHeader(h.key) ? mimeChecks : checks;
     const text = toText(h.line).replace(/\r\n/g, '\n');
     const hit = table.match(text);
@@ -186,21 +192,26 @@ export function formatDate(d: Date): string {
  * The Received: header (RFC 5321 §4.4), folded as Postfix folds it:
  *   Received: from helo (hostname [ip])
  *           (using TLSv1.3 with cipher ...)
- *           by myhostname (Postfleet) with ESMTPS id QID
+ *           by myhostname (mail_name) with ESMTPS id QID
  *           for <rcpt>; date
  * "for" only when the message has exactly one recipient (else the date gets its own line);
  * pickup mail has no "from" part.
  */
-export function receivedHeader(req: CleanupRequest, myhostname: string, now: Date): string {
+export function receivedHeader(
+  req: CleanupRequest,
+  myhostname: string,
+  now: Date,
+  mailName: string = globalSetting(undefined, 'mail_name'),
+): string {
   const c = req.client;
   const parts: string[] = [];
   if (c.listener === 'pickup') {
-    parts.push(`Received: by ${myhostname} (Postfleet)`, `id ${req.queueId}`);
+    parts.push(`Received: by ${myhostname} (${mailName})`, `id ${req.queueId}`);
   } else {
     const ip = c.address.includes(':') ? `IPv6:${c.address}` : c.address;
     parts.push(`Received: from ${c.helo || c.hostname} (${c.hostname} [${ip}])`);
     if (c.tls) parts.push(`(using ${c.tls.protocol} with cipher ${c.tls.cipher})`);
-    parts.push(`by ${myhostname} (Postfleet) with ${c.protocol} id ${req.queueId}`);
+    parts.push(`by ${myhostname} (${mailName}) with ${c.protocol} id ${req.queueId}`);
   }
   const only = req.recipients.length === 1 ? req.recipients[0] : undefined;
   if (only) {

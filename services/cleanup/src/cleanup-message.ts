@@ -29,6 +29,8 @@ export interface ContentChecks {
 export interface MessageOptions {
   request: CleanupRequest;
   myhostname: string;
+  /** mail_name, in Received: "by myhostname (mail_name)"; default the catalogue's. */
+  mailName?: string;
   now: Date;
   checks: ContentChecks;
   /** Canonical rewriting of header addresses. */
@@ -125,7 +127,7 @@ class ContentRules extends Transform {
   }
 
   private body(value: Buffer): void {
-    if (this.opts.checks.body.empty) this.push(value);
+    if (this.opts.checks.body.empty || this.opts.effects.passed) this.push(value);
     else this.bodyLines(value);
   }
 
@@ -158,7 +160,10 @@ class ContentRules extends Transform {
   /** PREPEND lines, Received:, the message's headers through the rules, then the missing ones. */
   private async primaryHeaders(original: HeaderLine[]): Promise<HeaderLine[]> {
     const o = this.opts;
-    const ours = [...(o.request.prepend ?? []), receivedHeader(o.request, o.myhostname, o.now)];
+    const ours = [
+      ...(o.request.prepend ?? []),
+      receivedHeader(o.request, o.myhostname, o.now, o.mailName),
+    ];
     let lines = [...ours.map((l) => headerLine(toBinary(l))), ...original].filter(
       (h) =>
         h.key !== 'return-path' && !(o.removeBcc && (h.key === 'bcc' || h.key === 'resent-bcc')),
@@ -221,6 +226,7 @@ class ContentRules extends Transform {
     let end = line.length;
     if (end > 0 && line[end - 1] === 0x0a) end--;
     if (end > 0 && line[end - 1] === 0x0d) end--;
+    if (this.opts.effects.passed) return null;
     const text = line.toString('utf8', 0, end);
     const hit = this.opts.checks.body.match(text);
     if (!hit) return null;

@@ -4,7 +4,7 @@
 import { canonicalize } from '@postfleet/addressing';
 import type { BlobStore } from '@postfleet/blob';
 import type { Bus } from '@postfleet/bus';
-import { findSetting, type ListenerName, type RuntimeConfig } from '@postfleet/config';
+import { globalSetting, myorigin, type ListenerName, type RuntimeConfig } from '@postfleet/config';
 import {
   CLEANUP_SUBJECT,
   QUEUE_INCOMING_SUBJECT_PREFIX,
@@ -111,8 +111,12 @@ async function cleanupAndQueue(
   const policy = config.policies[listener as ListenerName] ?? config.policies.smtp;
   const submission =
     listener === 'submission' || listener === 'submissions' || listener === 'pickup';
-  let envelope = buildEnvelope(config, req, deps.myhostname);
+  // append_at_myorigin: $myorigin, whose default $myhostname is this cleanup's name
+  const origin = myorigin({ ...config.settings, myhostname: deps.myhostname });
+  let envelope = buildEnvelope(config, req, origin);
   const effects: ContentEffects = { hold: req.hold === true, warnings: [] };
+  for (const address of req.bcc ?? []) (effects.bcc ??= []).push(address);
+  if (req.filter !== undefined) effects.filter = req.filter;
   if (req.holdReason !== undefined) effects.holdReason = req.holdReason;
 
   const raw = await blobStep('read', () => deps.blob.get(req.rawBlobKey));
@@ -121,26 +125,27 @@ async function cleanupAndQueue(
     {
       request: req,
       myhostname: deps.myhostname,
+      mailName: globalSetting(config.settings, 'mail_name'),
       now,
       checks: contentChecks(config, listener),
       rewriteAddress: (address, role) => canonicalize(config, address, role),
-      from: submission
-        ? qualifyAddress(req.client.saslUser ?? envelope.sender, deps.myhostname)
-        : undefined,
+      from: submission ? qualifyAddress(req.client.saslUser ?? envelope.sender, origin) : undefined,
       removeBcc: listener === 'pickup',
       sizeLimit: req.sizeLimit ?? policy?.message_size_limit ?? 0,
-      hopcountLimit: numericSetting(config, 'hopcount_limit'),
-      headerSizeLimit: numericSetting(config, 'header_size_limit'),
-      lineLengthLimit: numericSetting(config, 'line_length_limit'),
+      hopcountLimit: globalSetting(config.settings, 'hopcount_limit'),
+      headerSizeLimit: globalSetting(config.settings, 'header_size_limit'),
+      lineLengthLimit: globalSetting(config.settings, 'line_length_limit'),
       effects,
     },
     (canonical) => deps.blob.put(queueBlobKey(req.queueId), canonical),
   );
   for (const w of effects.warnings) log.warn(`${req.queueId}: ${w}`);
-  if (effects.redirect) {
-    envelope = buildEnvelope(config, req, deps.myhostname, effects.redirect);
-    log.info(`${req.queueId}: redirect: ${effects.redirect}`);
+  for (const n of effects.notes ?? []) log.info(`${req.queueId}: ${n}`);
+  if (effects.redirect) log.info(`${req.queueId}: redirect: ${effects.redirect}`);
+  if (effects.redirect || effects.bcc) {
+    envelope = buildEnvelope(config, withBcc(req, effects.bcc), origin, effects.redirect);
   }
+  for (const b of effects.bcc ?? []) log.info(`${req.queueId}: bcc: ${b}`);
 
   const record: QueueRecord = {
     queueId: req.queueId,
@@ -157,6 +162,11 @@ async function cleanupAndQueue(
   if (req.smtputf8 !== undefined) record.smtputf8 = req.smtputf8;
   if (effects.hold) record.hold = true;
   if (effects.holdReason !== undefined) record.reason = effects.holdReason;
+  // REDIRECT overrides FILTER (access(5), header_checks(5))
+  if (effects.filter !== undefined && !effects.redirect && !req.redirect) {
+    record.filter = effects.filter;
+    log.info(`${req.queueId}: filter: ${effects.filter}`);
+  }
   if (req.traceparent !== undefined) record.traceparent = req.traceparent;
 
   const headers: Record<string, string> = { 'Postfleet-Queue-Id': req.queueId };
@@ -187,12 +197,14 @@ async function cleanupAndQueue(
   return { status: 'queued', queueId: req.queueId, size };
 }
 
-/** A numeric global setting, or its catalogue default when the config does not carry it. */
-function numericSetting(config: RuntimeConfig, name: string): number {
-  const value = config.settings?.[name];
-  if (typeof value === 'number') return value;
-  const fallback = findSetting(name)?.default;
-  return typeof fallback === 'number' ? fallback : 0;
+/** The request's recipients, then each BCC address (NOTIFY=NEVER) that is not one of them. */
+function withBcc(req: CleanupRequest, bcc: readonly string[] | undefined): CleanupRequest {
+  if (!bcc?.length) return req;
+  const known = new Set(req.recipients.map((r) => r.address.toLowerCase()));
+  const extra = bcc
+    .filter((a) => !known.has(a.toLowerCase()))
+    .map((address) => ({ address, notify: ['NEVER' as const] }));
+  return { ...req, recipients: [...req.recipients, ...extra] };
 }
 
 /** The queue record publish failed; whether the bus stored it is unknown. */

@@ -32,7 +32,12 @@ test('parseAction: verbs, text, case, unknown → DUNNO', () => {
     address: 'spam@example.test',
   });
   assert.deepEqual(parseAction('IGNORE'), { kind: 'IGNORE' });
-  assert.deepEqual(parseAction('FILTER smtp:[127.0.0.1]:10025'), { kind: 'DUNNO' });
+  assert.deepEqual(parseAction('FILTER smtp:[127.0.0.1]:10025'), {
+    kind: 'FILTER',
+    nexthop: 'smtp:[127.0.0.1]:10025',
+  });
+  assert.deepEqual(parseAction('OK'), { kind: 'DUNNO' });
+  assert.deepEqual(parseAction('DEFER later'), { kind: 'DUNNO' });
 });
 
 test('compileChecks: first match wins, $1 substitution, "." spans a folded line, negation, case-insensitive by default', () => {

@@ -135,7 +135,8 @@ for (const file of files) {
       if (reply.status === 'tempfail') out += `text: ${reply.text}\n`;
     }
     for (const l of lines())
-      if (l.level >= 40 || /: (reject|discard|redirect):/.test(l.msg)) out += `log: ${l.msg}\n`;
+      if (l.level >= 40 || /: (reject|discard|redirect|bcc|filter|info|pass|strip):/.test(l.msg))
+        out += `log: ${l.msg}\n`;
     if (message) {
       assert.ok(!/[^\r]\n/.test(message.toString('latin1')), 'every line ends in CRLF');
       const bodyIn = input.subarray(input.indexOf('\r\n\r\n') + 4);
@@ -168,6 +169,7 @@ function envelopeText(r: QueueRecord): string {
     s += '\n';
   }
   if (r.hold) s += `hold: ${r.reason ?? ''}\n`;
+  if (r.filter) s += `filter: ${r.filter}\n`;
   s += `size: ${r.size}\n`;
   return s;
 }

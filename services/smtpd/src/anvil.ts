@@ -1,7 +1,6 @@
-// anvil: per-client-IP concurrent connection count, connection rate and
-// message (MAIL FROM) rate, as Postfix's anvil(8) server. Behind a small
-// interface so replicas can later share the counters through the bus; the
-// local implementation is in memory. mynetworks clients are exempt (below).
+// anvil: per-client-IP connection count, connection rate and message rate, as Postfix's
+// anvil(8), behind a small interface; in memory here, shared across replicas by
+// anvil-bus.ts (its header says how far a burst can overshoot). mynetworks is exempt.
 import { inNetworks, parseNetworks } from '@postfleet/maps';
 
 export interface AnvilCounts {

@@ -1,6 +1,6 @@
 // Turns restriction verdicts into replies and Postfix-style "reject:" log lines,
-// and folds accepted effects (HOLD, DISCARD, PREPEND, REDIRECT) into the
-// fields of the CleanupRequest.
+// and folds accepted effects (HOLD, DISCARD, PREPEND, REDIRECT, BCC, FILTER) into
+// the fields of the CleanupRequest.
 import type { SMTPServerSession } from 'smtp-server';
 import type { CleanupRequest } from '@postfleet/queue-record';
 import type { Effect, Verdict } from './restrictions/types.ts';
@@ -29,19 +29,20 @@ export function logReject(
   log.info({ event: 'reject', stage, code: err.responseCode, enhanced: err.enhanced }, line);
 }
 
-/** Log access-map WARN effects as Postfix does ("warn: RCPT from ...: text"). */
+/** Log access-map WARN and INFO effects as Postfix does ("warn: RCPT from ...: text"). */
 export function logWarnings(ctx: ConnContext, stage: Stage, effects: Effect[]): void {
   for (const e of effects) {
     if (e.kind === 'warn') ctx.log.warn(`warn: ${stage} from ${clientName(ctx)}: ${e.text}`);
+    if (e.kind === 'info') ctx.log.info(`info: ${stage} from ${clientName(ctx)}: ${e.text}`);
   }
 }
 
 type EffectFields = Pick<
   CleanupRequest,
-  'hold' | 'holdReason' | 'discard' | 'prepend' | 'redirect'
+  'hold' | 'holdReason' | 'discard' | 'prepend' | 'redirect' | 'bcc' | 'filter'
 >;
 
-/** Fold effects in order into CleanupRequest fields; later REDIRECTs win, as in Postfix. */
+/** Fold effects in order into CleanupRequest fields; later REDIRECTs and FILTERs win, as in Postfix. */
 export function effectFields(effects: Effect[]): EffectFields {
   const out: EffectFields = {};
   for (const e of effects) {
@@ -58,6 +59,12 @@ export function effectFields(effects: Effect[]): EffectFields {
         break;
       case 'redirect':
         out.redirect = e.address;
+        break;
+      case 'bcc':
+        if (!out.bcc?.includes(e.address)) (out.bcc ??= []).push(e.address);
+        break;
+      case 'filter':
+        out.filter = e.nexthop;
         break;
       default:
         break;

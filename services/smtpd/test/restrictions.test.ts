@@ -570,12 +570,12 @@ describe('recipient and sender validation', () => {
     );
   });
   it('reject_unlisted_recipient (explicit, with the implicit check off)', async () => {
-    const off = makeConfig({}, { settings: { smtpd_reject_unlisted_recipient: false } });
+    const off = makeConfig({ smtpd_reject_unlisted_recipient: false });
     assertAccept(await rcpt(off, { recipient: 'nobody@example.test' }));
-    const on = makeConfig(
-      { smtpd_recipient_restrictions: ['reject_unlisted_recipient', 'reject_unauth_destination'] },
-      { settings: { smtpd_reject_unlisted_recipient: false } },
-    );
+    const on = makeConfig({
+      smtpd_reject_unlisted_recipient: false,
+      smtpd_recipient_restrictions: ['reject_unlisted_recipient', 'reject_unauth_destination'],
+    });
     assertReject(await rcpt(on, { recipient: 'nobody@example.test' }), 550, '5.1.1');
   });
   it('reject_unlisted_sender: 550 5.1.0', async () => {
@@ -624,7 +624,7 @@ describe('reject_sender_login_mismatch', () => {
     {
       addressMaps: {
         owners: {
-          kind: 'virtual',
+          kind: 'sender_login',
           type: 'hash',
           entries: [{ pattern: 'team@example.test', result: ['bob@example.test'] }],
         },

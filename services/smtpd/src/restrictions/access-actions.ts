@@ -1,8 +1,12 @@
-// access(5) results applied as Postfix's check_table_result() does: OK/RELAY
-// permit, REJECT/DEFER/NNN reject, DISCARD permits (and discards), HOLD,
-// REDIRECT, FILTER, PREPEND and WARN record an effect and continue, DUNNO
-// continues, anything else is a nested restriction list.
-import { parseAccessAction, type AccessAction, type AccessTable } from '@postfleet/maps';
+// access(5) results applied as Postfix's check_table_result() does, one handler per
+// kind: OK/RELAY permit, REJECT/DEFER/NNN reject, DISCARD permits (and discards), BCC,
+// HOLD, REDIRECT, FILTER, PREPEND, INFO, WARN record an effect; DUNNO and lists continue.
+import {
+  parseAccessAction,
+  type AccessAction,
+  type AccessActionKind,
+  type AccessTable,
+} from '@postfleet/maps';
 import {
   configError,
   deferIfPermit,
@@ -14,15 +18,6 @@ import {
 } from './reply.ts';
 import { subjectOf, type EvalState, type Subject } from './state.ts';
 
-/** Postfix access_map_reject_code / access_map_defer_code (not yet MailPolicy fields; read if present). */
-function accessCodes(state: EvalState): { reject: number; defer: number } {
-  const p = state.input.policy as {
-    access_map_reject_code?: number;
-    access_map_defer_code?: number;
-  };
-  return { reject: p.access_map_reject_code ?? 554, defer: p.access_map_defer_code ?? 450 };
-}
-
 /** Side-effect actions apply only inside a mail transaction (Postfix skips them in client/HELO checks before MAIL FROM). */
 function inTransaction(state: EvalState, action: string): boolean {
   if (state.input.facts.sender !== undefined) return true;
@@ -33,7 +28,148 @@ function inTransaction(state: EvalState, action: string): boolean {
   return false;
 }
 
+/** The enhanced status with its class forced to the reply code's class (Postfix does the same). */
+function statusFor(code: number, enhanced: string | undefined, fallback: string): string {
+  return `${String(code)[0] ?? '5'}${(enhanced ?? fallback).slice(1)}`;
+}
+
 const MAX_DEPTH = 100;
+
+const ADDRESS = /^[^@\s]+@[^@\s]+$/;
+
+interface ActionContext {
+  state: EvalState;
+  action: AccessAction;
+  /** The subject's name and class for reply and log texts ("<1.2.3.4>: Client host"). */
+  name: string;
+  cls: string;
+}
+
+type Handler = (c: ActionContext) => RuleResult | Promise<RuleResult>;
+
+const rejectText = (c: ActionContext, fallback = 'Access denied'): string =>
+  `<${c.name}>: ${c.cls} rejected: ${c.action.text ?? fallback}`;
+
+/** A side effect that needs an argument matching re; a malformed one is logged and ignored, as Postfix does. */
+function effect(
+  verb: string,
+  re: RegExp,
+  needs: string,
+  push: (c: ActionContext, arg: string) => void,
+  result: RuleResult = DUNNO,
+): Handler {
+  return (c) => {
+    if (!inTransaction(c.state, verb)) return DUNNO;
+    const arg = c.action.text ?? '';
+    if (!re.test(arg)) {
+      c.state.deps.log.warn({ stage: c.state.stage }, `access table ${verb} requires ${needs}`);
+      return DUNNO;
+    }
+    push(c, arg);
+    return result;
+  };
+}
+
+/**
+ * The runtime's access-action table: a Record over every kind parseAccessAction can give,
+ * which is config's ACCESS_ACTIONS lower-cased plus NNN codes and restriction lists, so a
+ * keyword the compiler accepts cannot lack an implementation.
+ */
+export const ACCESS_ACTION_HANDLERS: Record<AccessActionKind, Handler> = {
+  ok: () => OK,
+  relay: () => OK,
+  dunno: () => DUNNO,
+  reject: (c) => {
+    const code = c.state.input.policy.access_map_reject_code;
+    return reject(c.state, {
+      code,
+      enhanced: statusFor(code, c.action.enhanced, '5.7.1'),
+      text: rejectText(c),
+    });
+  },
+  defer: (c) => {
+    // parseAccessAction reports a malformed NNN as a 451 4.3.5 defer.
+    if (c.action.code === 451 && c.action.enhanced === '4.3.5')
+      return configError(c.state, 'access table entry with a bad reply code');
+    const code = c.state.input.policy.access_map_defer_code;
+    return reject(c.state, {
+      code,
+      enhanced: statusFor(code, c.action.enhanced, '4.7.1'),
+      text: rejectText(c),
+    });
+  },
+  code: (c) => {
+    const code = c.action.code ?? c.state.input.policy.access_map_reject_code;
+    return reject(c.state, {
+      code,
+      enhanced: statusFor(code, c.action.enhanced, '5.7.1'),
+      text: rejectText(c),
+    });
+  },
+  defer_if_permit: (c) => {
+    const code = c.state.input.policy.access_map_defer_code;
+    return deferIfPermit(c.state, {
+      code,
+      enhanced: statusFor(code, c.action.enhanced, '4.7.1'),
+      text: rejectText(c, 'Service unavailable'),
+    });
+  },
+  defer_if_reject: (c) => {
+    const code = c.state.input.policy.access_map_defer_code;
+    return deferIfReject(c.state, {
+      code,
+      enhanced: statusFor(code, c.action.enhanced, '4.7.1'),
+      text: rejectText(c, 'Service unavailable'),
+    });
+  },
+  discard: (c) => {
+    if (!inTransaction(c.state, 'DISCARD')) return DUNNO;
+    c.state.effects.push({
+      kind: 'discard',
+      reason: `<${c.name}>: ${c.cls} ${c.action.text ?? 'triggers DISCARD action'}`,
+    });
+    return OK;
+  },
+  hold: (c) => {
+    if (!inTransaction(c.state, 'HOLD')) return DUNNO;
+    c.state.effects.push({
+      kind: 'hold',
+      reason: `<${c.name}>: ${c.cls} ${c.action.text ?? 'triggers HOLD action'}`,
+    });
+    return DUNNO;
+  },
+  bcc: effect('BCC', ADDRESS, 'a user@domain address', (c, address) =>
+    c.state.effects.push({ kind: 'bcc', address }),
+  ),
+  redirect: effect('REDIRECT', ADDRESS, 'a user@domain target', (c, address) =>
+    c.state.effects.push({ kind: 'redirect', address }),
+  ),
+  filter: effect('FILTER', /^[^:\s]+:\S*$/, 'transport:destination', (c, nexthop) =>
+    c.state.effects.push({ kind: 'filter', nexthop }),
+  ),
+  prepend: effect('PREPEND', /^[!-9;-~]+:/, '"header: text"', (c, header) =>
+    c.state.effects.push({ kind: 'prepend', header }),
+  ),
+  warn: (c) => {
+    const text = `<${c.name}>: ${c.cls} ${c.action.text ?? 'triggers WARN action'}`;
+    c.state.effects.push({ kind: 'warn', text });
+    c.state.deps.log.info({ stage: c.state.stage }, `warn: ${text}`);
+    return DUNNO;
+  },
+  info: (c) => {
+    const text = `<${c.name}>: ${c.cls} ${c.action.text ?? 'triggers INFO action'}`;
+    c.state.effects.push({ kind: 'info', text });
+    c.state.deps.log.info({ stage: c.state.stage }, `info: ${text}`);
+    return DUNNO;
+  },
+  restriction: (c) => {
+    const rules = c.action.restrictions ?? [];
+    if (rules.length === 0) return OK;
+    if (c.state.depth >= MAX_DEPTH)
+      return configError(c.state, 'access table entry causes unreasonable recursion');
+    return c.state.nested(rules);
+  },
+};
 
 export async function applyAccessAction(
   state: EvalState,
@@ -41,106 +177,7 @@ export async function applyAccessAction(
   subject: Subject,
 ): Promise<RuleResult> {
   const { name, cls } = subjectOf(state, subject);
-  const codes = accessCodes(state);
-  const rejectText = (text: string | undefined): string =>
-    `<${name}>: ${cls} rejected: ${text ?? 'Access denied'}`;
-  switch (action.kind) {
-    case 'ok':
-    case 'relay':
-      return OK;
-    case 'dunno':
-      return DUNNO;
-    case 'reject':
-      return reject(state, {
-        code: action.code === undefined || action.code === 554 ? codes.reject : action.code,
-        enhanced: action.enhanced ?? '5.7.1',
-        text: rejectText(action.text),
-      });
-    case 'defer':
-      // parseAccessAction reports a malformed NNN as a 451 4.3.5 defer.
-      if (action.code === 451 && action.enhanced === '4.3.5')
-        return configError(state, 'access table entry with a bad reply code');
-      return reject(state, {
-        code: action.code === undefined || action.code === 450 ? codes.defer : action.code,
-        enhanced: action.enhanced ?? '4.7.1',
-        text: rejectText(action.text),
-      });
-    case 'code':
-      return reject(state, {
-        code: action.code ?? codes.reject,
-        enhanced: action.enhanced ?? '5.7.1',
-        text: rejectText(action.text),
-      });
-    case 'defer_if_permit':
-      return deferIfPermit(state, {
-        code: 450,
-        enhanced: action.enhanced ?? '4.7.1',
-        text: `<${name}>: ${cls} rejected: ${action.text ?? 'Service unavailable'}`,
-      });
-    case 'defer_if_reject':
-      return deferIfReject(state, {
-        code: 450,
-        enhanced: action.enhanced ?? '4.7.1',
-        text: `<${name}>: ${cls} rejected: ${action.text ?? 'Service unavailable'}`,
-      });
-    case 'discard':
-      if (!inTransaction(state, 'DISCARD')) return DUNNO;
-      state.effects.push({
-        kind: 'discard',
-        reason: `<${name}>: ${cls} ${action.text ?? 'triggers DISCARD action'}`,
-      });
-      return OK;
-    case 'hold':
-      if (!inTransaction(state, 'HOLD')) return DUNNO;
-      state.effects.push({
-        kind: 'hold',
-        reason: `<${name}>: ${cls} ${action.text ?? 'triggers HOLD action'}`,
-      });
-      return DUNNO;
-    case 'redirect':
-      if (!inTransaction(state, 'REDIRECT')) return DUNNO;
-      if (!action.text?.includes('@')) {
-        state.deps.log.warn(
-          { stage: state.stage },
-          'access table REDIRECT requires a user@domain target',
-        );
-        return DUNNO;
-      }
-      state.effects.push({ kind: 'redirect', address: action.text });
-      return DUNNO;
-    case 'filter':
-      if (!inTransaction(state, 'FILTER')) return DUNNO;
-      if (!action.text?.includes(':')) {
-        state.deps.log.warn(
-          { stage: state.stage },
-          'access table FILTER requires transport:destination',
-        );
-        return DUNNO;
-      }
-      state.effects.push({ kind: 'filter', nexthop: action.text });
-      return DUNNO;
-    case 'prepend':
-      if (!inTransaction(state, 'PREPEND')) return DUNNO;
-      if (!action.text || !/^[!-9;-~]+:/.test(action.text)) {
-        state.deps.log.warn({ stage: state.stage }, 'access table PREPEND requires "header: text"');
-        return DUNNO;
-      }
-      state.effects.push({ kind: 'prepend', header: action.text });
-      return DUNNO;
-    case 'warn': {
-      const text = `<${name}>: ${cls} ${action.text ?? 'triggers WARN action'}`;
-      state.effects.push({ kind: 'warn', text });
-      state.deps.log.info({ stage: state.stage }, `warn: ${text}`);
-      return DUNNO;
-    }
-    case 'restriction': {
-      const rules = action.restrictions ?? [];
-      if (rules.length === 0) return OK;
-      if (state.depth >= MAX_DEPTH)
-        return configError(state, 'access table entry causes unreasonable recursion');
-      return state.nested(rules);
-    }
-  }
+  return ACCESS_ACTION_HANDLERS[action.kind]({ state, action, name, cls });
 }
 
 /** Look a key up in AccessMap/<ref> and apply the result; a missing or broken table is a 451 4.3.5, never a permit. */

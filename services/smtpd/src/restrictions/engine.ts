@@ -55,7 +55,7 @@ export function createRestrictionEngine(opts: RestrictionEngineOptions): Restric
         warnedUnguarded.add(p(i));
         deps.log.warn(
           { policy: p(i).source },
-          'neither smtpd_relay_restrictions nor smtpd_recipient_restrictions has reject_unauth_destination, defer_unauth_destination, reject or defer: refusing relay for everyone',
+          'neither smtpd_relay_restrictions nor smtpd_recipient_restrictions reaches reject_unauth_destination, defer_unauth_destination, reject or defer before a permit: refusing relay for everyone',
         );
       }
       steps.push({ stage: 'relay', check: (s) => unauthDestination(s, 554) });
@@ -83,8 +83,7 @@ export function createRestrictionEngine(opts: RestrictionEngineOptions): Restric
 }
 
 function rejectUnlistedRecipient(input: StageInput): boolean {
-  const settings = input.config.settings as Record<string, unknown> | undefined;
-  return settings?.smtpd_reject_unlisted_recipient !== false;
+  return input.policy.smtpd_reject_unlisted_recipient;
 }
 
 async function accepted(): Promise<Verdict> {

@@ -18,7 +18,7 @@ export async function evaluateList(
       state.warnIfReject ??= state.depth;
       continue;
     }
-    const def = Object.hasOwn(RULES, name) ? RULES[name] : undefined;
+    const def = Object.hasOwn(RULES, name) ? RULES[name as keyof typeof RULES] : undefined;
     let result: RuleResult;
     if (def === undefined) {
       result = configError(state, `unknown smtpd restriction "${name}"`);

@@ -44,7 +44,7 @@ export function unlisted(state: EvalState, role: Role): RuleResult {
   });
 }
 
-export const addressRules: RuleTable = {
+export const addressRules = {
   check_sender_access: {
     fact: 'sender',
     run: (state, args) =>
@@ -61,4 +61,4 @@ export const addressRules: RuleTable = {
   reject_non_fqdn_recipient: { fact: 'recipient', run: (state) => nonFqdn(state, 'recipient') },
   reject_unlisted_sender: { fact: 'sender', run: (state) => unlisted(state, 'sender') },
   reject_unlisted_recipient: { fact: 'recipient', run: (state) => unlisted(state, 'recipient') },
-};
+} satisfies RuleTable;

@@ -5,14 +5,10 @@ import { DUNNO, reject } from './reply.ts';
 import type { RuleTable } from './rule.ts';
 import type { EvalState } from './state.ts';
 
-/**
- * Postfix unknown_client_reject_code (default 450, as in Postfix; read if present,
- * not yet a MailPolicy field) for a permanent failure; a lookup tempfail is always 450.
- */
+/** unknown_client_reject_code for a permanent failure; a lookup tempfail is always 450. */
 function unknownClient(state: EvalState, what: string): ReturnType<typeof reject> {
   const c = state.input.facts.client;
-  const policy = state.input.policy as { unknown_client_reject_code?: number };
-  const code = c.namesTempfail ? 450 : (policy.unknown_client_reject_code ?? 450);
+  const code = c.namesTempfail ? 450 : state.input.policy.unknown_client_reject_code;
   return reject(state, {
     code,
     enhanced: `${String(code)[0]}.7.25`,
@@ -20,7 +16,7 @@ function unknownClient(state: EvalState, what: string): ReturnType<typeof reject
   });
 }
 
-export const clientRules: RuleTable = {
+export const clientRules = {
   check_client_access: {
     fact: 'client',
     run: (state, args) =>
@@ -46,4 +42,4 @@ export const clientRules: RuleTable = {
         : DUNNO;
     },
   },
-};
+} satisfies RuleTable;

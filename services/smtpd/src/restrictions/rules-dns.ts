@@ -39,7 +39,7 @@ async function listCheck(
   }
   if (res.status !== 'ok' || !res.records.some((r) => replyMatches(filter, r))) return DUNNO;
   const policy = state.input.policy;
-  const code = policy.maps_rbl_reject_code ?? 554;
+  const code = policy.maps_rbl_reject_code;
   const f = state.input.facts;
   const template =
     policy.rbl_reply_maps?.[arg] ?? policy.rbl_reply_maps?.[zone] ?? DEFAULT_RBL_REPLY;
@@ -59,15 +59,12 @@ async function listCheck(
   return reject(state, templateReply(expanded, code));
 }
 
-/**
- * Postfix unknown_hostname_reject_code / unknown_address_reject_code for a name that
- * does not exist: 450 by default, as in Postfix (read if present, not yet MailPolicy fields).
- */
+/** unknown_hostname_reject_code / unknown_address_reject_code for a name that does not exist. */
 function unknownCode(
   state: EvalState,
   name: 'unknown_hostname_reject_code' | 'unknown_address_reject_code',
 ): { code: number; digit: string } {
-  const code = (state.input.policy as Partial<Record<typeof name, number>>)[name] ?? 450;
+  const code = state.input.policy[name];
   return { code, digit: String(code)[0] ?? '4' };
 }
 
@@ -117,7 +114,7 @@ async function unknownDomain(state: EvalState, role: 'sender' | 'recipient'): Pr
   return reject(state, { code, enhanced: `${digit}.${detail}`, text: notFound });
 }
 
-export const dnsRules: RuleTable = {
+export const dnsRules = {
   reject_rbl_client: {
     fact: 'client',
     run(state, args) {
@@ -174,4 +171,4 @@ export const dnsRules: RuleTable = {
     fact: 'recipient',
     run: (state) => unknownDomain(state, 'recipient'),
   },
-};
+} satisfies RuleTable;

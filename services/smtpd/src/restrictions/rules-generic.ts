@@ -5,7 +5,7 @@ import { configError, deferIfPermit, deferIfReject, DUNNO, OK, reject } from './
 import { stageSubject, subjectOf } from './state.ts';
 import type { RuleTable } from './rule.ts';
 
-export const genericRules: RuleTable = {
+export const genericRules = {
   permit: { fact: 'any', run: () => OK },
   reject: {
     fact: 'any',
@@ -77,4 +77,4 @@ export const genericRules: RuleTable = {
   },
   // Needs pipelining facts the session does not report yet: a no-op, never a permit.
   reject_unauth_pipelining: { fact: 'any', run: () => DUNNO },
-};
+} satisfies RuleTable;

@@ -18,7 +18,7 @@ export function checkHeloLiteral(state: EvalState, helo: string): RuleResult {
       });
 }
 
-export const heloRules: RuleTable = {
+export const heloRules = {
   check_helo_access: {
     fact: 'helo',
     run: (state, args) =>
@@ -52,4 +52,4 @@ export const heloRules: RuleTable = {
           });
     },
   },
-};
+} satisfies RuleTable;

@@ -1,8 +1,8 @@
 // reject_sender_login_mismatch and its two halves: who may use a MAIL FROM
 // address. Owners are the MailUser with that address, the MailUsers listing it
 // in aliases, and the logins the smtpd_sender_login_maps AddressMap gives.
-import type { RuntimeConfig } from '@postfleet/config';
-import { splitAddress } from '@postfleet/maps';
+import { globalSetting, type RuntimeConfig } from '@postfleet/config';
+import { splitAddress, splitExtension } from '@postfleet/maps';
 import { configError, DUNNO, reject, type RuleResult } from './reply.ts';
 import type { RuleTable } from './rule.ts';
 import type { EvalState } from './state.ts';
@@ -13,8 +13,9 @@ export function senderOwners(state: EvalState, sender: string): Set<string> | st
   const owners = new Set<string>();
   const wanted = new Set([sender.toLowerCase()]);
   const { local, domain } = splitAddress(sender.toLowerCase());
-  const plus = local.indexOf('+');
-  if (plus > 0) wanted.add(`${local.slice(0, plus)}@${domain}`);
+  // user+ext@domain is owned by whoever owns user@domain (recipient_delimiter)
+  const ext = splitExtension(local, globalSetting(config.settings, 'recipient_delimiter'));
+  if (ext) wanted.add(`${ext.base}@${domain}`);
   for (const [address, user] of Object.entries(config.users)) {
     const a = address.toLowerCase();
     if (wanted.has(a) || (user.aliases ?? []).some((x) => wanted.has(x.toLowerCase())))
@@ -53,7 +54,7 @@ function mismatch(state: EvalState, authenticated: boolean, unauthenticated: boo
   return DUNNO;
 }
 
-export const loginRules: RuleTable = {
+export const loginRules = {
   reject_sender_login_mismatch: { fact: 'sender', run: (state) => mismatch(state, true, true) },
   reject_authenticated_sender_login_mismatch: {
     fact: 'sender',
@@ -63,4 +64,4 @@ export const loginRules: RuleTable = {
     fact: 'sender',
     run: (state) => mismatch(state, false, true),
   },
-};
+} satisfies RuleTable;

@@ -2,28 +2,14 @@
 // permit_mynetworks, permit_sasl_authenticated, permit_auth_destination,
 // reject_unauth_destination, defer_unauth_destination, and the guard that keeps
 // a configuration without any of them from becoming an open relay.
-import type { EffectivePolicy } from '@postfleet/config';
 import { isAuthDestination } from './domains.ts';
 import { inNetworks } from '@postfleet/maps';
 import { DUNNO, OK, reject, type RuleResult } from './reply.ts';
 import type { RuleTable } from './rule.ts';
 import type { EvalState } from './state.ts';
 
-/** Rules that refuse relaying by default; one must appear in the relay or recipient list (Postfix refuses to start otherwise). */
-export const RELAY_GUARDS = [
-  'reject_unauth_destination',
-  'defer_unauth_destination',
-  'reject',
-  'defer',
-];
-
-export function hasRelayGuard(policy: EffectivePolicy): boolean {
-  const lists = [
-    ...(policy.smtpd_relay_restrictions ?? []),
-    ...(policy.smtpd_recipient_restrictions ?? []),
-  ];
-  return lists.some((r) => RELAY_GUARDS.includes(r.trim().split(/\s+/)[0]?.toLowerCase() ?? ''));
-}
+/** The one relay-guard rule lives in config (the compiler refuses what fails it). */
+export { policyGuardsRelay as hasRelayGuard, RELAY_GUARDS } from '@postfleet/config';
 
 export function unauthDestination(state: EvalState, code: 554 | 450): RuleResult {
   const rcpt = state.input.facts.recipient ?? '';
@@ -35,7 +21,7 @@ export function unauthDestination(state: EvalState, code: 554 | 450): RuleResult
   });
 }
 
-export const relayRules: RuleTable = {
+export const relayRules = {
   permit_mynetworks: {
     fact: 'client',
     run(state) {
@@ -54,4 +40,4 @@ export const relayRules: RuleTable = {
   },
   reject_unauth_destination: { fact: 'recipient', run: (state) => unauthDestination(state, 554) },
   defer_unauth_destination: { fact: 'recipient', run: (state) => unauthDestination(state, 450) },
-};
+} satisfies RuleTable;

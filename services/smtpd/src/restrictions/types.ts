@@ -33,7 +33,9 @@ export type Effect =
   | { kind: 'discard'; reason: string }
   | { kind: 'prepend'; header: string }
   | { kind: 'redirect'; address: string }
+  | { kind: 'bcc'; address: string }
   | { kind: 'warn'; text: string }
+  | { kind: 'info'; text: string }
   | { kind: 'filter'; nexthop: string };
 
 export type Verdict =
