@@ -153,6 +153,25 @@ for (const kind of ['embedded', 'real'] as BackendKind[]) {
       assert.equal(stack.queue.records.length, before);
     });
 
+    test('an authenticated user cannot send as someone else by default (553 5.7.1), nothing queued', async () => {
+      const before = stack.queue.records.length;
+      const t = nodemailer.createTransport({
+        host: '127.0.0.1',
+        port: stack.submissionPort,
+        requireTLS: true,
+        auth: { user: 'alice@example.test', pass: PASSWORD },
+        tls: { rejectUnauthorized: false },
+      });
+      await assert.rejects(
+        t.sendMail({ from: 'ceo@bank.example', to: 'friend@elsewhere.example', text: 'x' }),
+        (err: Error & { responseCode?: number; response?: string }) =>
+          err.responseCode === 553 &&
+          /not owned by user alice@example\.test/.test(err.response ?? ''),
+      );
+      t.close();
+      assert.equal(stack.queue.records.length, before);
+    });
+
     test('Python smtplib on 25 with STARTTLS', async () => {
       const r = await runSmtplib(stack, {
         port: stack.smtpPort,

@@ -19,6 +19,8 @@ const SMALL_LIMIT = 20_000;
 function config(smtp: Record<string, unknown> = {}): TestResource[] {
   return [
     domain('example.test'),
+    domain('xn--bcher-kva.test'),
+    user('info@xn--bcher-kva.test'),
     user('bob@example.test'),
     user('carol@example.test'),
     // mynetworks exempts 127.0.0.1 from anvil's per-client limits between scenarios
@@ -200,6 +202,32 @@ for (const kind of ['embedded', 'real'] as BackendKind[]) {
         }
       } finally {
         await stack.setConfig(config());
+      }
+    });
+
+    test('a hosted IDN domain accepts its own mail in every spelling, and postmaster@ it', async () => {
+      const since = stack.queue.records.length;
+      const c = await greeted(stack);
+      try {
+        assert.match((await c.cmd('MAIL FROM:<a@example.org> SMTPUTF8')) ?? '', /^250 /);
+        for (const rcpt of [
+          'info@xn--bcher-kva.test',
+          'info@XN--BCHER-KVA.test',
+          'info@bücher.test',
+          'info@xn--bcher-kva.test.',
+          'postmaster@xn--bcher-kva.test',
+        ]) {
+          assert.match((await c.cmd(`RCPT TO:<${rcpt}>`)) ?? '', /^250 2\.1\.5/, rcpt);
+        }
+        assert.match((await c.cmd('RCPT TO:<nobody@xn--bcher-kva.test>')) ?? '', /^550 5\.1\.1/);
+        assert.match((await c.cmd('DATA')) ?? '', /^354 /);
+        const done = (await c.cmd('Subject: idn\r\n\r\nok\r\n.')) ?? '';
+        const id = /^250 2\.0\.0 Ok: queued as (\S+)$/.exec(done)?.[1] ?? '';
+        assert.ok(id, done);
+        await stack.queue.waitFor(id);
+        assert.equal(stack.queue.records.length, since + 1);
+      } finally {
+        c.close();
       }
     });
   });

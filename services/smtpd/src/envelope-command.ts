@@ -1,128 +1,61 @@
-// MAIL FROM / RCPT TO before the hooks: smtpd wraps the connection's address
-// parser and MAIL/RCPT handlers so envelopes are read as Postfix reads them
-// (quoted local parts, bare addresses unless strict_rfc821_envelopes), syntax
-// refusals carry Postfix's text, and anvil's smtpd_client_message_rate_limit
-// answers 450 4.7.1 before the sender is even parsed, as Postfix's mail_cmd.
-import type { SMTPServerAddress } from 'smtp-server';
-import type { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
-import { anvilExempt, messageRateVerdict, type Anvil } from './anvil.ts';
+// MAIL FROM / RCPT TO lines to an address and its ESMTP parameters, as Postfix
+// reads them (envelope-parse.ts), then the checks every address gets: no control
+// characters, a well-formed domain or address literal, at most 253 octets.
+import { isIPv4, isIPv6 } from 'node:net';
 import { localForm, splitEnvelopeCommand } from './envelope-parse.ts';
-import { transactionGate } from './on-mail-from.ts';
-import { clientName, type ConnContext } from './session-state.ts';
+import { parseEsmtpParams, type EsmtpParams } from './esmtp-params.ts';
 
-type Handler = (command: Buffer, callback: () => void) => void;
-type Kind = 'MAIL' | 'RCPT';
+export type EnvelopeKind = 'MAIL' | 'RCPT';
 
-/** smtp-server's own checks (control characters, length) cover the stand-in; these are ours for the quoted part. */
-// eslint-disable-next-line no-control-regex -- control characters are what it finds
-const UNSAFE = /[\x00-\x1F\x7F-\x9F\u200B\u2060\uFEFF]/;
-
-const SYNTAX: Record<Kind, { verb: string; bad: string }> = {
-  MAIL: { verb: '5.5.4 Syntax: MAIL FROM:<address>', bad: '5.1.7 Bad sender address syntax' },
-  RCPT: { verb: '5.5.4 Syntax: RCPT TO:<address>', bad: '5.1.3 Bad recipient address syntax' },
-};
-
-/**
- * Parse as Postfix, then let smtp-server's parser check the domain and the
- * parameters (SIZE, BODY, SMTPUTF8, RET, ENVID, NOTIFY, ORCPT): a quoted local
- * part it cannot read is replaced by a stand-in for that call and put back.
- */
-export function parseEnvelope(
-  kind: Kind,
-  line: string,
-  strict: boolean,
-  original: (name: string, command: string) => SMTPServerAddress | false,
-): SMTPServerAddress | false {
-  const split = splitEnvelopeCommand(kind, line);
-  if (!split.ok || (strict && !split.bracketed)) return false;
-  const form = localForm(split.address);
-  let standIn = form.address;
-  if (form.quoted !== null) {
-    if (UNSAFE.test(form.quoted) || form.address.length > 253) return false;
-    standIn = `x${form.address.slice(form.quoted.length)}`;
-  }
-  const name = kind === 'MAIL' ? 'MAIL FROM' : 'RCPT TO';
-  const parsed = original(name, `${name}:<${standIn}>${split.params ? ` ${split.params}` : ''}`);
-  if (!parsed) return false;
-  if (form.quoted !== null) {
-    parsed.address = form.quoted + parsed.address.slice(parsed.address.lastIndexOf('@'));
-  }
-  return parsed;
+export interface ParsedEnvelope extends EsmtpParams {
+  /** The address without <> in Postfix's internal form ('' for the null sender). */
+  address: string;
 }
 
-export function wrapEnvelopeCommands(ctx: ConnContext, conn: SMTPConnection, anvil: Anvil): void {
-  const original = conn._parseAddressCommand.bind(conn);
-  const parse = (kind: Kind, command: Buffer | string): SMTPServerAddress | false =>
-    parseEnvelope(kind, command.toString(), ctx.policy.strict_rfc821_envelopes, original);
-  conn._parseAddressCommand = (rawName, rawCommand) =>
-    parse(rawName.trim().toUpperCase() === 'MAIL FROM' ? 'MAIL' : 'RCPT', rawCommand);
+export type EnvelopeParse =
+  { ok: true; parsed: ParsedEnvelope } | { ok: false; reason: 'verb' | 'syntax' };
 
-  /** Postfix's 501 for a command smtp-server's handler would refuse with its own text, or null. */
-  function syntaxReply(kind: Kind, command: Buffer): string | null {
-    const split = splitEnvelopeCommand(kind, command.toString());
-    if (!split.ok && split.reason === 'verb') return SYNTAX[kind].verb;
-    const parsed = parse(kind, command);
-    if (!parsed || (kind === 'RCPT' && !parsed.address)) return SYNTAX[kind].bad;
-    return null;
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
+const UNSAFE = /[\x00-\x1F\x7F-\x9F\u200B\u2060\uFEFF]/;
+const LABEL = /^[A-Za-z0-9\u0080-\uFFFF](?:[A-Za-z0-9\u0080-\uFFFF-]*[A-Za-z0-9\u0080-\uFFFF])?$/;
+/** A source route (RFC 5321 appendix C: "@hop1,@hop2:"), accepted and ignored. */
+const SOURCE_ROUTE = /^@[^\s,:@]+(?:,@[^\s,:@]+)*:/;
+
+function validDomain(domain: string): boolean {
+  if (domain.startsWith('[') && domain.endsWith(']')) {
+    const lit = domain.slice(1, -1);
+    if (/^IPv6:/i.test(lit)) return isIPv6(lit.slice(5));
+    return isIPv4(lit);
   }
+  const labels = domain.replace(/\.$/, '').split('.');
+  return labels.length > 0 && labels.every((l) => l.length <= 63 && LABEL.test(l));
+}
 
-  const mail: Handler = conn.handler_MAIL.bind(conn);
-  conn.handler_MAIL = (command, callback) => {
-    if (conn.session.envelope.mailFrom) {
-      conn.send(503, '5.5.1 Error: nested MAIL command');
-      return callback();
-    }
-    const split = splitEnvelopeCommand('MAIL', command.toString());
-    if (!split.ok && split.reason === 'verb') {
-      conn.send(501, SYNTAX.MAIL.verb);
-      return callback();
-    }
-    const proceed = (): void => {
-      const bad = syntaxReply('MAIL', command);
-      if (bad) {
-        conn.send(501, bad);
-        return callback();
-      }
-      mail(command, callback);
-    };
-    const limit = ctx.policy.smtpd_client_message_rate_limit;
-    if (
-      limit <= 0 ||
-      transactionGate(ctx, conn.session) || // answered 530 by the MAIL stage, not counted
-      anvilExempt(ctx.client.address, ctx.policy.mynetworks)
-    ) {
-      return proceed();
-    }
-    anvil.message(ctx.client.address).then(
-      (rate) => {
-        const over = messageRateVerdict(rate, limit, ctx.client.address);
-        if (!over) return proceed();
-        ctx.log.warn(
-          { event: 'anvil', messages: rate },
-          `warning: Message delivery request rate limit exceeded: ${rate} from ${clientName(ctx)} for service ${ctx.listener}`,
-        );
-        conn.send(over.code, `${over.enhanced} ${over.text}`);
-        callback();
-      },
-      (err: unknown) => {
-        // as Postfix when anvil does not answer: no limit rather than no mail
-        ctx.log.error({ err }, `error: anvil message count for ${clientName(ctx)} failed`);
-        proceed();
-      },
-    );
-  };
+/** A local part that is not quoted: no dot at either end, no two dots in a row, no specials. */
+function validLocal(local: string): boolean {
+  if (!local || local.startsWith('.') || local.endsWith('.') || local.includes('..')) return false;
+  return !/[\s<>]/.test(local);
+}
 
-  const rcpt: Handler = conn.handler_RCPT.bind(conn);
-  conn.handler_RCPT = (command, callback) => {
-    if (!conn.session.envelope.mailFrom) {
-      conn.send(503, '5.5.1 Error: need MAIL command');
-      return callback();
-    }
-    const bad = syntaxReply('RCPT', command);
-    if (bad) {
-      conn.send(501, bad);
-      return callback();
-    }
-    rcpt(command, callback);
-  };
+export function parseEnvelope(kind: EnvelopeKind, line: string, strict: boolean): EnvelopeParse {
+  const split = splitEnvelopeCommand(kind, line);
+  if (!split.ok) return split;
+  if (strict && !split.bracketed) return { ok: false, reason: 'syntax' };
+  const params = parseEsmtpParams(split.params);
+  if (params.invalid) return { ok: false, reason: 'syntax' };
+  const bad = { ok: false, reason: 'syntax' } as const;
+  const form = localForm(split.address.replace(SOURCE_ROUTE, ''));
+  const address = form.address;
+  if (address === '') return kind === 'MAIL' ? { ok: true, parsed: { ...params, address } } : bad;
+  if (UNSAFE.test(address) || address.length > 253) return bad;
+  if (kind === 'RCPT' && address.toLowerCase() === 'postmaster') {
+    return { ok: true, parsed: { ...params, address } };
+  }
+  const at = address.lastIndexOf('@');
+  if (at <= 0) return bad;
+  const local = address.slice(0, at);
+  const domain = address.slice(at + 1);
+  if (!validDomain(domain)) return bad;
+  if (form.quoted === null && !validLocal(local)) return bad;
+  return { ok: true, parsed: { ...params, address } };
 }

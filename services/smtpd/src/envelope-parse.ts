@@ -40,7 +40,7 @@ export function splitEnvelopeCommand(kind: 'MAIL' | 'RCPT', line: string): Envel
 const DOT_ATOM =
   /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uFFFF-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uFFFF-]+)*$/;
 
-/** A source route (RFC 5321 appendix C: "@hop1,@hop2:"), ignored as smtp-server does. */
+/** A source route (RFC 5321 appendix C: "@hop1,@hop2:"), accepted and ignored. */
 const SOURCE_ROUTE = /^@[^\s,:@]+(?:,@[^\s,:@]+)*:/;
 
 export interface LocalForm {

@@ -1,8 +1,7 @@
-// Envelope syntax checks smtp-server leaves to us: strict_rfc821_envelopes
-// (no RFC 822 comments or whitespace outside quoted strings, no stray words
-// after the address; the <> form itself is envelope-command.ts's) and unknown
-// MAIL/RCPT parameters (555 5.5.4 as Postfix).
-import type { SMTPServerAddress } from 'smtp-server';
+// Envelope syntax checks after parsing: strict_rfc821_envelopes (no RFC 822
+// comments or whitespace outside quoted strings, no stray words after the
+// address) and unknown MAIL/RCPT parameters (555 5.5.4 as Postfix).
+import type { ParsedEnvelope } from './envelope-command.ts';
 import { reply, type SmtpReplyError } from './smtp-reply.ts';
 
 const MAIL_PARAMS = new Set(['SIZE', 'BODY', 'SMTPUTF8', 'RET', 'ENVID', 'AUTH']);
@@ -12,16 +11,16 @@ const PARAM_NAME = /^[A-Z0-9][A-Z0-9-]*$/;
 /** Why this MAIL FROM / RCPT TO must be refused, or null. */
 export function envelopeSyntaxError(
   kind: 'MAIL' | 'RCPT',
-  address: SMTPServerAddress,
+  parsed: ParsedEnvelope,
   strict: boolean,
 ): SmtpReplyError | null {
   const bad =
     kind === 'MAIL'
       ? reply(501, '5.1.7', 'Bad sender address syntax')
       : reply(501, '5.1.3', 'Bad recipient address syntax');
-  const args = address.args || {};
+  const args = parsed.args;
   if (strict) {
-    const unquoted = address.address.replace(/"(?:[^"\\]|\\.)*"/g, '');
+    const unquoted = parsed.address.replace(/"(?:[^"\\]|\\.)*"/g, '');
     if (/[()\s"\\]/.test(unquoted)) return bad;
     for (const key of Object.keys(args)) if (!PARAM_NAME.test(key)) return bad;
   }

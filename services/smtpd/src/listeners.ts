@@ -1,56 +1,93 @@
-// The listening sockets: one net.Server per listener (smtp, submission,
-// submissions). Each accepted socket gets the listener's policy read fresh,
-// an optional PROXY v1/v2 header (trusted sources only), anvil's per-client
-// connection count and rate limits (before any TLS work, on every listener),
-// implicit TLS on submissions within smtpd_starttls_timeout, and is then
-// handed to that listener's smtp-server instance.
+// The listening sockets (smtp, submission, submissions): per accepted socket the
+// policy read fresh, a PROXY header from trusted sources, anvil's limits before any
+// TLS, implicit TLS on submissions, then its own SMTP session (smtp-session.ts).
 import { randomBytes } from 'node:crypto';
 import net, { type Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
-import type { SMTPServer } from 'smtp-server';
 import type { EffectivePolicy, ListenerName } from '@postfleet/config';
-import { inNetworks, parseNetworks } from '@postfleet/maps';
 import { normalizeAddress } from './client-address.ts';
-import { anvilExempt, anvilVerdict, type Anvil } from './anvil.ts';
-import { guardConnection } from './connection-guard.ts';
-import { wrapEnvelopeCommands } from './envelope-command.ts';
-import { wrapData } from './on-data.ts';
-import { wrapHelo } from './on-helo.ts';
+import { anvilVerdict, type Anvil } from './anvil.ts';
+import { inCachedNetworks } from './network-cache.ts';
 import { readProxyHeader } from './proxy-protocol.ts';
-import type { TlsContext } from './tls.ts';
+import { createSmtpSession, type Dispatcher, type RunningSession } from './smtp-session.ts';
+import { tlsEstablished, type TlsContext } from './tls.ts';
 import type { ListenerSpec, SmtpdDeps } from './smtpd-deps.ts';
-import type { ConnContext, Registry } from './session-state.ts';
+import { resetTransaction, type ConnContext } from './session-state.ts';
+import { disconnectLine } from './disconnect-line.ts';
 
 export interface RunningListener {
   name: ListenerName;
   server: net.Server;
-  smtp: SMTPServer;
-  /** Sockets accepted but not yet handed to smtp-server (PROXY, TLS handshake). */
+  /** Sockets accepted but not yet in a session (PROXY, implicit TLS handshake). */
   pending: Set<Socket>;
+  /** Live sessions. */
+  sessions: Set<RunningSession>;
 }
 
-export interface Watchers {
-  /** id -> function that adds a socket to that connection's bare-newline scanner. */
-  watch: Map<string, (socket: Socket) => void>;
+export interface ListenerWiring {
+  deps: SmtpdDeps;
+  anvil: Anvil;
+  tlsContext: TlsContext;
+  dispatcher: Dispatcher;
+  /** The connect stage and greeting (on-connect.ts): true when the session goes on. */
+  onConnect: (s: RunningSession) => Promise<boolean>;
+}
+
+function newContext(
+  spec: ListenerSpec,
+  w: ListenerWiring,
+  policy: EffectivePolicy,
+  config: ConnContext['config'],
+  address: string,
+  port: number,
+): ConnContext {
+  const id = randomBytes(8).toString('hex');
+  return {
+    id,
+    listener: spec.name,
+    policy,
+    config,
+    myhostname: w.deps.myhostname,
+    client: {
+      address,
+      port,
+      hostname: 'unknown',
+      reverseHostname: 'unknown',
+      namesTempfail: false,
+    },
+    log: w.deps.log.child({ listener: spec.name, session: id }),
+    sessionEffects: [],
+    heloEffects: [],
+    helo: null,
+    openingCommand: null,
+    secure: false,
+    tx: null,
+    bareNewline: null,
+    disconnectAfterReply: false,
+    errors: 0,
+    junk: 0,
+    overshoot: 0,
+    unauthenticated: 0,
+    counts: new Map(),
+    current: null,
+    connectedAt: Date.now(),
+  };
 }
 
 export async function openListener(
   spec: ListenerSpec,
-  smtp: SMTPServer,
-  deps: SmtpdDeps,
-  registry: Registry,
-  watchers: Watchers,
-  anvil: Anvil,
-  tlsContext: TlsContext,
+  w: ListenerWiring,
 ): Promise<RunningListener> {
+  const { deps, anvil } = w;
   const pending = new Set<Socket>();
+  const sessions = new Set<RunningSession>();
   const log = deps.log.child({ listener: spec.name });
   const proxyTimeoutMs = deps.proxyTimeoutMs ?? 10_000;
 
   const server = net.createServer((socket) => {
     pending.add(socket);
     socket.once('close', () => pending.delete(socket));
-    socket.on('error', () => undefined); // until smtp-server owns it
+    socket.on('error', () => undefined); // every stage below adds its own handling
     accept(socket).catch((err: unknown) => {
       log.error({ err }, 'error: accepting connection failed');
       socket.destroy();
@@ -64,7 +101,7 @@ export async function openListener(
     let address = peer;
     let port = socket.remotePort ?? 0;
     if (policy.smtpd_upstream_proxy_protocol === 'haproxy') {
-      if (!inNetworks(parseNetworks(policy.smtpd_upstream_proxy_trusted), peer)) {
+      if (!inCachedNetworks(policy.smtpd_upstream_proxy_trusted, peer)) {
         log.warn(`warning: haproxy read: connection from untrusted PROXY source [${peer}]`);
         socket.end(`421 4.7.0 ${deps.myhostname} Error: untrusted PROXY source\r\n`);
         setTimeout(() => socket.destroy(), 1000).unref();
@@ -84,88 +121,61 @@ export async function openListener(
       }
     }
     if (!(await admit(socket, address, policy))) return;
-    const id = randomBytes(8).toString('hex');
-    const ctx: ConnContext = {
-      id,
-      listener: spec.name,
-      policy,
-      config,
-      client: {
-        address,
-        port,
-        hostname: 'unknown',
-        reverseHostname: 'unknown',
-        namesTempfail: false,
-      },
-      log: log.child({ session: id }),
-      sessionEffects: [],
-      heloEffects: [],
-      implicitHelo: false,
-      tx: null,
-      bareNewline: null,
-      disconnectAfterReply: false,
-      errors: 0,
-      junk: 0,
-      overshoot: 0,
-      counts: new Map(),
-      current: null,
-      connectedAt: Date.now(),
-    };
-    registry.set(id, ctx);
+    const ctx = newContext(spec, w, policy, config, address, port);
 
-    const handOver = (sock: Socket): void => {
-      pending.delete(socket);
-      if (sock.destroyed) {
-        registry.delete(id);
-        return;
-      }
-      smtp.options.socketTimeout = policy.smtpd_timeout * 1000;
-      smtp.options.name = deps.myhostname; // the connection reads it once, at construction
-      smtp.connect(sock, { id, remoteAddress: address, remotePort: port });
-      const conn = [...smtp.connections].find((c) => c.id === id);
-      if (!conn) {
-        registry.delete(id);
-        return;
-      }
-      const guard = guardConnection(ctx, conn, { myhostname: deps.myhostname });
-      watchers.watch.set(id, guard.watch);
-      guard.watch(sock);
-      wrapHelo(deps, ctx, conn);
-      wrapEnvelopeCommands(ctx, conn, anvil);
-      wrapData(deps, ctx, conn);
-    };
-
-    if (spec.name === 'submissions') {
-      // Implicit TLS: the handshake is ours (not smtp-server's), so its deadline can
-      // destroy the TLS socket itself; destroying the TCP socket under a handshake
-      // in progress tears the TLS wrap down from below.
-      const handshakeMs = policy.smtpd_starttls_timeout * 1000;
-      const secure = new TLSSocket(socket, {
-        isServer: true,
-        secureContext: tlsContext.current(),
-      });
-      let settled = false;
-      const fail = (why: string): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        log.info(`SSL_accept error from [${address}]: ${why}`);
-        registry.delete(id);
-        secure.destroy();
-      };
-      const timer = setTimeout(() => fail(`timeout after ${handshakeMs} ms`), handshakeMs);
-      timer.unref();
-      secure.on('error', (err: Error) => fail(err.message));
-      secure.once('close', () => fail('connection closed during the handshake'));
-      secure.once('secure', () => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        handOver(secure);
-      });
-    } else {
-      handOver(socket);
+    if (spec.name !== 'submissions') {
+      start(ctx, socket);
+      return;
     }
+    // Implicit TLS: the handshake deadline destroys the TLS socket itself; destroying
+    // the TCP socket under a handshake in progress tears the TLS wrap down from below.
+    const handshakeMs = policy.smtpd_starttls_timeout * 1000;
+    const secure = new TLSSocket(socket, { isServer: true, secureContext: w.tlsContext.current() });
+    let settled = false;
+    const fail = (why: string): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      log.info(`SSL_accept error from [${address}]: ${why}`);
+      secure.destroy();
+    };
+    const timer = setTimeout(() => fail(`timeout after ${handshakeMs} ms`), handshakeMs);
+    timer.unref();
+    secure.on('error', (err: Error) => fail(err.message));
+    secure.once('close', () => fail('connection closed during the handshake'));
+    secure.once('secure', () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      tlsEstablished(ctx, secure);
+      start(ctx, secure);
+    });
+  }
+
+  function start(ctx: ConnContext, socket: Socket): void {
+    pending.delete(socket);
+    if (socket.destroyed) return;
+    const s = createSmtpSession(ctx, socket, {
+      secureContext: () => w.tlsContext.current(),
+      onSecure(tls) {
+        tlsEstablished(ctx, tls);
+        ctx.helo = null; // RFC 3207 §4.2: the client starts over with EHLO
+        ctx.openingCommand = null;
+        resetTransaction(ctx);
+      },
+      onClose() {
+        sessions.delete(s);
+        resetTransaction(ctx);
+        ctx.log.info({ event: 'disconnect' }, disconnectLine(ctx));
+      },
+    });
+    sessions.add(s);
+    (async () => {
+      if (await w.onConnect(s)) await s.run(w.dispatcher);
+    })().catch((err: unknown) => {
+      ctx.log.error({ err }, 'error: SMTP session failed');
+      s.destroy();
+    });
   }
 
   /**
@@ -174,7 +184,7 @@ export async function openListener(
    * TCP socket closes, whoever closes it. mynetworks clients are not counted.
    */
   async function admit(socket: Socket, address: string, policy: EffectivePolicy): Promise<boolean> {
-    if (anvilExempt(address, policy.mynetworks)) return true;
+    if (inCachedNetworks(policy.mynetworks, address)) return true;
     const counts = await anvil.connect(address);
     let released = false;
     const release = (): void => {
@@ -211,5 +221,5 @@ export async function openListener(
     });
   });
   server.on('error', (err) => log.error({ err }, 'error: listener'));
-  return { name: spec.name, server, smtp, pending };
+  return { name: spec.name, server, pending, sessions };
 }

@@ -1,15 +1,17 @@
-// Connect stage: client names (forward-confirmed or "unknown"), then
-// smtpd_client_restrictions through the engine. Runs before the greeting; the
-// anvil limits were already applied when the socket was accepted (listeners.ts).
-import type { SMTPServerSession } from 'smtp-server';
-import { applyCommandVisibility } from './on-auth.ts';
+// Connect stage, before the greeting: client names, smtpd_client_restrictions, then
+// the pregreet check (client bytes that arrived before the greeting: 554 and close)
+// and the greeting itself. anvil's limits were applied at accept (listeners.ts).
+import { reply } from './smtp-reply.ts';
+import type { RunningSession } from './smtp-session.ts';
 import type { SmtpdDeps } from './smtpd-deps.ts';
-import { reply, SmtpReplyError } from './smtp-reply.ts';
-import { clientName, sessionFacts, type ConnContext, type Registry } from './session-state.ts';
-import { logReject, logWarnings, verdictReply } from './verdicts.ts';
+import { stageVerdict } from './stage.ts';
+import { SmtpReplyError } from './smtp-reply.ts';
+import { clientName, sessionFacts } from './session-state.ts';
 
 /** A client whose names take longer than this is treated as a DNS tempfail ("unknown"). */
 const NAME_LOOKUP_MS = 10_000;
+/** Event-loop turns the greeting waits for bytes already on the wire (no timed pause). */
+const PREGREET_TURNS = 3;
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -19,11 +21,19 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
-export function createOnConnect(deps: SmtpdDeps, registry: Registry) {
+/** Let the socket's pending reads run (a few setImmediate turns, microseconds, not a sleep). */
+async function pendingReads(): Promise<void> {
+  for (let i = 0; i < PREGREET_TURNS; i++) await new Promise((r) => setImmediate(r));
+}
+
+export function createOnConnect(deps: SmtpdDeps) {
   const connections = deps.telemetry?.meter.createCounter('smtp.server.connections', {
     description: 'SMTP connections accepted, by listener',
   });
-  async function connect(ctx: ConnContext, session: SMTPServerSession): Promise<void> {
+
+  /** True when the session may go on to its command loop (the greeting was sent). */
+  return async function onConnect(s: RunningSession): Promise<boolean> {
+    const ctx = s.ctx;
     connections?.add(1, { listener: ctx.listener });
     try {
       const names = await withTimeout(
@@ -41,35 +51,35 @@ export function createOnConnect(deps: SmtpdDeps, registry: Registry) {
       { event: 'connect', client: ctx.client.address },
       `connect from ${clientName(ctx)}`,
     );
-
-    const verdict = await deps.engine.onConnect({
-      facts: sessionFacts(ctx, session),
-      policy: ctx.policy,
-      config: ctx.config,
+    const r = await stageVerdict(s, {
+      stage: 'CONNECT',
+      run: () =>
+        deps.engine.onConnect({ facts: sessionFacts(ctx), policy: ctx.policy, config: ctx.config }),
+      failure: reply(421, '4.3.0', `${ctx.myhostname} Error: temporary failure`),
     });
-    if (verdict.action === 'reject') {
-      const err = verdictReply(verdict);
-      logReject(ctx, session, 'CONNECT', err);
-      throw err;
+    if (s.closed) return false;
+    if (r instanceof SmtpReplyError) {
+      s.reply(r.responseCode, r.message);
+      s.close();
+      return false;
     }
-    logWarnings(ctx, 'CONNECT', verdict.effects);
-    ctx.sessionEffects.push(...verdict.effects);
-    applyCommandVisibility(ctx, session);
-  }
-
-  return function onConnect(
-    session: SMTPServerSession,
-    callback: (err?: Error | null) => void,
-  ): void {
-    const ctx = registry.get(session.id);
-    if (!ctx) return callback(reply(421, '4.3.0', `${deps.myhostname} Error: internal error`));
-    connect(ctx, session).then(
-      () => callback(),
-      (err: unknown) => {
-        if (err instanceof SmtpReplyError) return callback(err);
-        ctx.log.error({ err }, `error: connect stage for ${clientName(ctx)} failed`);
-        callback(reply(421, '4.3.0', `${deps.myhostname} Error: temporary failure`));
-      },
-    );
+    ctx.sessionEffects.push(...r);
+    if (!s.unread) await pendingReads();
+    if (s.closed) return false;
+    if (s.unread) {
+      const line = s.peek(100).toString('latin1');
+      ctx.log.info(
+        { event: 'pregreet' },
+        `PREGREET ${s.unread} after ${((Date.now() - ctx.connectedAt) / 1000).toFixed(2)} from [${ctx.client.address}]:${ctx.client.port}: ${line}`,
+      );
+      s.reply(
+        554,
+        `5.5.1 ${ctx.myhostname} Error: SMTP protocol violation: talked before the greeting`,
+      );
+      s.close();
+      return false;
+    }
+    s.reply(220, `${ctx.myhostname} ESMTP Postfleet`);
+    return true;
   };
 }

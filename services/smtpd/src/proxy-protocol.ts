@@ -1,5 +1,5 @@
 // HAProxy PROXY protocol v1 (text) and v2 (binary) reader, run on a freshly
-// accepted socket before smtp-server sees it, so the real client address drives
+// accepted socket before the SMTP session starts, so the real client address drives
 // anvil, restrictions and logs. Bytes after the header are put back on the socket.
 import { isIP, type Socket } from 'node:net';
 

@@ -4,6 +4,8 @@ import type { RoleDefinition } from '@postfleet/service-kit';
 import { loadTlsMaterial, watchTlsMaterial } from '@postfleet/service-kit';
 import { resolverFromEnv } from '@postfleet/dns';
 import { createAuthClient, type Authenticate } from '@postfleet/authd';
+import { globalSetting } from '@postfleet/config';
+import { createAnvil } from './anvil-bus.ts';
 import { createRestrictionEngine } from './restrictions/index.ts';
 import { startSmtpdService } from './smtpd-service.ts';
 import type { SmtpdDeps } from './smtpd-deps.ts';
@@ -27,7 +29,7 @@ export const smtpdRole: RoleDefinition = {
   name: 'smtpd',
   async start(ctx) {
     // read on every use, so a reload of myhostname applies to the next connection
-    const hostname = (): string => String(ctx.config.current().settings.myhostname ?? 'localhost');
+    const hostname = (): string => globalSetting(ctx.config.current().settings, 'myhostname');
     const myhostname = hostname();
     const resolver = resolverFromEnv(ctx.env);
     const auth = createAuthClient(ctx.ports.bus);
@@ -36,7 +38,10 @@ export const smtpdRole: RoleDefinition = {
       dataDir: ctx.ports.dataDir,
       hostname: myhostname,
     });
+    // per-IP limits hold across smtpd replicas (synchronised through the bus KV)
+    const anvil = await createAnvil(ctx.ports.bus);
     const deps: SmtpdDeps = {
+      anvil,
       bus: ctx.ports.bus,
       blob: ctx.ports.blob,
       config: () => ctx.config.current(),
@@ -76,6 +81,7 @@ export const smtpdRole: RoleDefinition = {
       stop: async () => {
         tlsWatch.stop();
         await service.stop();
+        await anvil.stop();
       },
       listening: service.addresses().map((a) => `${a.name} ${a.host}:${a.port}`),
     };

@@ -1,25 +1,52 @@
-// Per-connection state smtpd keeps beside smtp-server's session: the listener
-// and policy read at connect, the real client (after PROXY), effects collected
-// from the restriction engine, error/junk counters and per-verb command counts.
+// Per-connection state of one SMTP session: policy and myhostname read once at
+// connect (a reload applies to the next connection), the real client, HELO, TLS,
+// SASL user, the transaction, restriction effects, counters and verb counts.
 import type { Logger } from 'pino';
-import type { SMTPServerSession } from 'smtp-server';
 import type { EffectivePolicy, ListenerName, RuntimeConfig } from '@postfleet/config';
 import type { BareNewline } from './bare-newline.ts';
 import type { SessionDeadline } from './session-deadline.ts';
 import type { Effect, SessionFacts } from './restrictions/types.ts';
 
+export interface Recipient {
+  address: string;
+  orcpt?: string;
+  notify?: string[];
+}
+
 export interface Transaction {
   /** Assigned at the first accepted RCPT (Postfix opens the queue file there). */
   queueId?: string;
+  /** Envelope sender without <>; '' for the null sender. */
   sender: string;
+  /** Accepted recipients, in order. */
+  recipients: Recipient[];
+  bodyType: '7BIT' | '8BITMIME';
+  smtpUtf8: boolean;
+  /** SIZE= as declared by the client. */
+  declaredSize?: number;
+  ret?: 'FULL' | 'HDRS';
+  envId?: string;
   effects: Effect[];
+  /** How the content is being sent once it started: DATA and BDAT never mix. */
+  content: 'DATA' | 'BDAT' | null;
+  /** Drop what the transaction holds (a BDAT upload in progress) when it is reset. */
+  release?: () => void;
+}
+
+/** End the transaction (RSET, HELO/EHLO, STARTTLS, the end of a message, a close). */
+export function resetTransaction(ctx: ConnContext): void {
+  const release = ctx.tx?.release;
+  ctx.tx = null;
+  release?.();
 }
 
 export interface ConnContext {
   id: string;
   listener: ListenerName;
+  /** The listener policy and hostname at connect: fixed for the whole session. */
   policy: EffectivePolicy;
   config: RuntimeConfig;
+  myhostname: string;
   client: {
     address: string;
     port: number;
@@ -32,17 +59,19 @@ export interface ConnContext {
   sessionEffects: Effect[];
   /** Effects from the latest HELO/EHLO. */
   heloEffects: Effect[];
-  /**
-   * smtpd_helo_required = no and the client skipped HELO: smtp-server is given a
-   * stand-in name so it lets MAIL through; smtpd treats the HELO as absent.
-   */
-  implicitHelo: boolean;
-  tx: Transaction | null;
-  saslMethod?: string;
+  /** The HELO/EHLO name the client gave (null: none yet, or reset by STARTTLS). */
+  helo: string | null;
+  openingCommand: 'HELO' | 'EHLO' | null;
+  /** TLS is active (STARTTLS done or implicit TLS). */
+  secure: boolean;
   /** Negotiated TLS, once STARTTLS or implicit TLS completed. */
   tls?: { protocol: string; cipher: string };
+  /** The authenticated SASL user. */
+  user?: string;
+  saslMethod?: string;
+  tx: Transaction | null;
   bareNewline: BareNewline | null;
-  /** A NUL byte arrived in the current message's content (refused at the end of DATA). */
+  /** A NUL byte arrived in the current message's content (refused at its end). */
   nulInData?: boolean;
   /** Close the connection right after the next reply (bare newline in DATA). */
   disconnectAfterReply: boolean;
@@ -50,7 +79,9 @@ export interface ConnContext {
   junk: number;
   /** 452 4.5.3 replies so far (smtpd_recipient_overshoot_limit). */
   overshoot: number;
-  /** The per-request deadline (set by the connection guard). */
+  /** Commands before AUTH on a listener that requires it. */
+  unauthenticated: number;
+  /** The per-request deadline. */
   deadline?: SessionDeadline;
   /** Per verb: replies that succeeded / commands received, for the disconnect line. */
   counts: Map<string, { ok: number; total: number }>;
@@ -58,20 +89,13 @@ export interface ConnContext {
   connectedAt: number;
 }
 
-export type Registry = Map<string, ConnContext>;
-
 /** "hostname[address]" as Postfix logs a client. */
 export function clientName(ctx: ConnContext): string {
   return `${ctx.client.hostname}[${ctx.client.address}]`;
 }
 
 /** The facts one restriction stage sees. */
-export function sessionFacts(
-  ctx: ConnContext,
-  session: SMTPServerSession,
-  extra: Partial<SessionFacts> = {},
-): SessionFacts {
-  const helo = heloName(ctx, session);
+export function sessionFacts(ctx: ConnContext, extra: Partial<SessionFacts> = {}): SessionFacts {
   const facts: SessionFacts = {
     listener: ctx.listener,
     client: {
@@ -80,41 +104,48 @@ export function sessionFacts(
       reverseHostname: ctx.client.reverseHostname,
       namesTempfail: ctx.client.namesTempfail,
     },
-    tls: Boolean(session.secure),
-    recipientCount: session.envelope ? session.envelope.rcptTo.length : 0,
+    tls: ctx.secure,
+    recipientCount: ctx.tx ? ctx.tx.recipients.length : 0,
     ...extra,
   };
+  const helo = heloName(ctx);
   if (helo !== undefined && facts.helo === undefined) facts.helo = helo;
   if (ctx.tx && facts.sender === undefined) facts.sender = ctx.tx.sender;
-  const user = saslUser(session);
-  if (user !== undefined) facts.saslUser = user;
+  if (ctx.user !== undefined) facts.saslUser = ctx.user;
   return facts;
 }
 
-/** The HELO/EHLO name the client gave, or undefined (none, or only the implicit stand-in). */
-export function heloName(ctx: ConnContext, session: SMTPServerSession): string | undefined {
-  if (ctx.implicitHelo) return undefined;
-  return session.hostNameAppearsAs || undefined;
+/** The HELO/EHLO name the client gave, or undefined. */
+export function heloName(ctx: ConnContext, _session?: unknown): string | undefined {
+  return ctx.helo ?? undefined;
 }
 
-/** The authenticated SASL user name, if any (smtp-server keeps what onAuth returned). */
-export function saslUser(session: SMTPServerSession): string | undefined {
-  const user: unknown = session.user;
-  return typeof user === 'string' && user ? user : undefined;
+/** The authenticated SASL user name, if any. */
+export function saslUser(ctx: ConnContext): string | undefined {
+  return ctx.user || undefined;
 }
 
-/** Postfix's "; from=<a> to=<b> proto=ESMTP helo=<h>" suffix of reject lines. */
+/** "SMTP", "ESMTP", "ESMTPS", "ESMTPSA": the protocol for Received: (S: TLS, A: AUTH). */
+export function transmissionType(ctx: ConnContext): string {
+  const base = ctx.openingCommand === 'EHLO' ? 'ESMTP' : 'SMTP';
+  return `${base}${ctx.secure ? 'S' : ''}${ctx.user ? 'A' : ''}`;
+}
+
+/**
+ * Postfix's "; from=<a> to=<b> proto=ESMTP helo=<h>" suffix of reject lines.
+ * (The second argument is the session object verdicts.ts passes: the ConnContext.)
+ */
 export function rejectContext(
   ctx: ConnContext,
-  session: SMTPServerSession,
+  _session: unknown,
   sender: string | undefined,
   recipient: string | undefined,
 ): string {
   let s = '';
   if (sender !== undefined) s += ` from=<${sender}>`;
   if (recipient !== undefined) s += ` to=<${recipient}>`;
-  s += ` proto=${session.openingCommand === 'EHLO' ? 'ESMTP' : 'SMTP'}`;
-  const helo = heloName(ctx, session);
+  s += ` proto=${ctx.openingCommand === 'EHLO' ? 'ESMTP' : 'SMTP'}`;
+  const helo = heloName(ctx);
   if (helo) s += ` helo=<${helo}>`;
   return s;
 }

@@ -1,8 +1,8 @@
 // SMTP replies as values: an error that carries the reply it becomes
 // (code, enhanced status, text), decided once in a hook and rendered by the
-// protocol layer (smtp-server sends `code message`, message = "enhanced text").
+// protocol layer (the session sends `code message`, message = "enhanced text").
 
-/** A reply that fails the current command. `message` is "enhanced text", ready for smtp-server. */
+/** A reply that fails the current command. `message` is "enhanced text", ready to send. */
 export class SmtpReplyError extends Error {
   readonly responseCode: number;
   readonly enhanced: string;

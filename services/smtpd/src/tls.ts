@@ -1,14 +1,14 @@
-// TLS for all three listeners: the server options (certificate, TLS 1.2
-// minimum, AEAD cipher suites only), the secure context implicit TLS uses
-// (replaced when the certificate files change), and the onSecure hook that
-// records the session's protocol and cipher, re-arms the bare-newline scanner
-// on the TLS socket and re-evaluates which commands (AUTH) are offered.
-import type { Socket } from 'node:net';
-import { createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
-import type { SMTPServerOptions, SMTPServerSession } from 'smtp-server';
-import { applyCommandVisibility } from './on-auth.ts';
+// TLS for all three listeners: server options (TLS 1.2 minimum, AEAD suites only),
+// the secure context every handshake uses (implicit TLS and STARTTLS; replaced when
+// the certificate files change), and what a finished handshake records.
+import {
+  createSecureContext,
+  type SecureContext,
+  type SecureContextOptions,
+  type TLSSocket,
+} from 'node:tls';
 import type { SmtpdDeps } from './smtpd-deps.ts';
-import { clientName, type Registry } from './session-state.ts';
+import { clientName, type ConnContext } from './session-state.ts';
 
 /**
  * TLS 1.2 suites with forward secrecy and an AEAD cipher (no CBC, no SHA-1 MACs);
@@ -25,9 +25,7 @@ export const TLS12_CIPHERS = [
   'DHE-RSA-AES256-GCM-SHA384',
 ].join(':');
 
-export function tlsServerOptions(
-  tls: SmtpdDeps['tls'],
-): Pick<SMTPServerOptions, 'key' | 'cert' | 'minVersion' | 'ciphers' | 'honorCipherOrder'> {
+export function tlsServerOptions(tls: SmtpdDeps['tls']): SecureContextOptions {
   return {
     key: tls.key,
     cert: tls.cert,
@@ -37,7 +35,7 @@ export function tlsServerOptions(
   };
 }
 
-/** The context implicit-TLS handshakes use; replace() swaps in a new certificate. */
+/** The context handshakes use; replace() swaps in a new certificate. */
 export interface TlsContext {
   current(): SecureContext;
   replace(tls: SmtpdDeps['tls']): void;
@@ -53,30 +51,14 @@ export function createTlsContext(tls: SmtpdDeps['tls']): TlsContext {
   };
 }
 
-export function createOnSecure(
-  registry: Registry,
-  watchSocket: (id: string, socket: Socket) => void,
-) {
-  return function onSecure(
-    socket: Socket | TLSSocket,
-    session: SMTPServerSession,
-    callback: (err?: Error | null) => void,
-  ): void {
-    const ctx = registry.get(session.id);
-    if (ctx) {
-      const tlsSocket = socket as TLSSocket;
-      const protocol =
-        typeof tlsSocket.getProtocol === 'function' ? (tlsSocket.getProtocol() ?? 'TLS') : 'TLS';
-      const cipher =
-        typeof tlsSocket.getCipher === 'function' ? tlsSocket.getCipher().name : 'unknown';
-      ctx.tls = { protocol, cipher };
-      ctx.log.info(
-        { event: 'tls', protocol, cipher },
-        `Anonymous TLS connection established from ${clientName(ctx)}: ${protocol} with cipher ${cipher}`,
-      );
-      watchSocket(session.id, socket);
-      applyCommandVisibility(ctx, session);
-    }
-    callback();
-  };
+/** A handshake finished: record it, and start the session over (RFC 3207 §4.2). */
+export function tlsEstablished(ctx: ConnContext, socket: TLSSocket): void {
+  const protocol = socket.getProtocol() ?? 'TLS';
+  const cipher = socket.getCipher()?.name ?? 'unknown';
+  ctx.secure = true;
+  ctx.tls = { protocol, cipher };
+  ctx.log.info(
+    { event: 'tls', protocol, cipher },
+    `Anonymous TLS connection established from ${clientName(ctx)}: ${protocol} with cipher ${cipher}`,
+  );
 }

@@ -1,7 +1,6 @@
 // Turns restriction verdicts into replies and Postfix-style "reject:" log lines,
 // and folds accepted effects (HOLD, DISCARD, PREPEND, REDIRECT, BCC, FILTER) into
 // the fields of the CleanupRequest.
-import type { SMTPServerSession } from 'smtp-server';
 import type { CleanupRequest } from '@postfleet/queue-record';
 import type { Effect, Verdict } from './restrictions/types.ts';
 import { reply, type SmtpReplyError } from './smtp-reply.ts';
@@ -17,7 +16,7 @@ export function verdictReply(v: Extract<Verdict, { action: 'reject' }>): SmtpRep
 /** "NOQUEUE: reject: RCPT from host[ip]: 554 5.7.1 text; from=<s> to=<r> proto=ESMTP helo=<h>" */
 export function logReject(
   ctx: ConnContext,
-  session: SMTPServerSession,
+  session: unknown,
   stage: Stage,
   err: SmtpReplyError,
   sender?: string,

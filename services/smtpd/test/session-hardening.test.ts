@@ -252,4 +252,26 @@ describe('smtpd hardening', () => {
       h.setPolicy('smtp', { message_size_limit: 10_240_000 });
     }
   });
+
+  test('TLS 1.2 offers only forward-secret AEAD suites: a CBC/SHA-1 client cannot connect', async () => {
+    const tls = await import('node:tls');
+    const attempt = (ciphers: string): Promise<string> =>
+      new Promise((resolve) => {
+        const s = tls.connect({
+          port: h.port('submissions'),
+          host: '127.0.0.1',
+          rejectUnauthorized: false,
+          maxVersion: 'TLSv1.2',
+          ciphers,
+        });
+        s.once('secureConnect', () => {
+          const name = s.getCipher().name;
+          s.destroy();
+          resolve(name);
+        });
+        s.once('error', () => resolve('refused'));
+      });
+    assert.equal(await attempt('ECDHE-RSA-AES128-SHA:AES128-SHA:AES256-SHA'), 'refused');
+    assert.match(await attempt('ECDHE-RSA-AES128-GCM-SHA256'), /GCM/);
+  });
 });

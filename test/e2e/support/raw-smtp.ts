@@ -1,6 +1,6 @@
 // A raw SMTP line client for what real clients will not send: a PROXY v1 line,
 // MAIL before HELO, envelopes without angle brackets, exact pipelined bytes,
-// STARTTLS upgrades. Reads whole replies.
+// BDAT chunks, STARTTLS upgrades. Reads whole replies.
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 
@@ -80,6 +80,14 @@ export class RawSmtp {
 
   async cmd(line: string): Promise<string | null> {
     this.sock.write(`${line}\r\n`);
+    return this.reply();
+  }
+
+  /** One BDAT chunk (RFC 3030): "BDAT <octets> [LAST]" and the chunk bytes, then its reply. */
+  async bdat(chunk: string | Buffer, last = false): Promise<string | null> {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    this.sock.write(`BDAT ${bytes.length}${last ? ' LAST' : ''}\r\n`);
+    this.sock.write(bytes);
     return this.reply();
   }
 

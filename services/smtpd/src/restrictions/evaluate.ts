@@ -7,12 +7,26 @@ import { hasFact } from './rule.ts';
 import { RULES, WARN_IF_REJECT } from './rules.ts';
 import type { EvalState } from './state.ts';
 
+/**
+ * Parsed lists, per list array: each compiled config version has its own arrays, so a
+ * list is parsed once per config version, not once per RCPT.
+ */
+const parsedLists = new WeakMap<readonly string[], ReturnType<typeof parseRule>[]>();
+
+function parsedList(rules: readonly string[]): ReturnType<typeof parseRule>[] {
+  let parsed = parsedLists.get(rules);
+  if (!parsed) {
+    parsed = rules.map(parseRule);
+    parsedLists.set(rules, parsed);
+  }
+  return parsed;
+}
+
 export async function evaluateList(
   state: EvalState,
   rules: readonly string[],
 ): Promise<RuleResult> {
-  for (const entry of rules) {
-    const { name, args } = parseRule(entry);
+  for (const { name, args } of parsedList(rules)) {
     if (name === '') continue;
     if (name === WARN_IF_REJECT) {
       state.warnIfReject ??= state.depth;
