@@ -476,6 +476,28 @@ async function cleanDirect(
   return { reply, stored };
 }
 
+test('a 5 MiB header block (5,120 headers of 1 KiB): refused at the header limit without long stalls', async () => {
+  const value = 'v'.repeat(1024 - 20);
+  let text = 'From: carol@example.net\r\nTo: bob@example.test\r\n';
+  for (let i = 0; i < 5120; i++) text += `X-Big-${i}: ${value}\r\n`;
+  const raw = Buffer.from(`${text}\r\nbody\r\n`);
+  let maxLag = 0;
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    maxLag = Math.max(maxLag, now - last - 10);
+    last = now;
+  }, 10);
+  let result: Awaited<ReturnType<typeof cleanDirect>>;
+  try {
+    result = await cleanDirect(raw);
+  } finally {
+    clearInterval(timer);
+  }
+  console.log(`5 MiB header block: ${result.reply.status}, longest stall ${maxLag.toFixed(0)} ms`);
+  assert.ok(maxLag < 50, `the event loop stalled for ${maxLag.toFixed(0)} ms`);
+});
+
 test('a ~400 KiB header folded 100,000 times: well under a second, the event loop keeps turning, cut at header_size_limit', async () => {
   const folded = `X-Fold: start${'\r\n b'.repeat(100_000)}\r\n`;
   const raw = Buffer.from(

@@ -219,6 +219,7 @@ export async function runGroup(
   suite: Suite,
   name: string,
   body: (g: Group) => Promise<void>,
+  attempt = 1,
 ): Promise<void> {
   const slotsBefore = await ensureHealthy(suite, t);
   const fleet = suite.fleet;
@@ -297,5 +298,18 @@ export async function runGroup(
     `${name}: ${bodyMs} ms; ${describeCanary(canary)}; ${rssNote}; ` +
       `${suite.ledger.of(name).length} accepted${g.notes.length ? `; ${g.notes.join('; ')}` : ''}`,
   );
+  // One NOOP a little over the bound, with nothing else wrong, is more often the 2-core
+  // machine scheduling four busy threads than the server: run the group once more and
+  // judge that run. A real stall (seconds) or any other finding fails at once.
+  const hiccup =
+    attempt === 1 &&
+    g.findings.length === 1 &&
+    !restarted &&
+    canary.maxMs < 2 * CANARY_MAX_MS &&
+    canaryFindings(canary).length === 1;
+  if (hiccup) {
+    t.diagnostic(`${name}: ${g.findings[0]}; running the group once more`);
+    return runGroup(t, suite, name, body, attempt + 1);
+  }
   if (g.findings.length) assert.fail(`${name}: ${oneLine(g.findings)}`);
 }
