@@ -98,6 +98,21 @@ for (const kind of ['embedded', 'real'] as BackendKind[]) {
       ]);
       const c = await RawSmtp.open(stack.smtpPort);
       assert.match((await c.reply()) ?? '', /^220 mx2\.example\.test /);
+      // cleanup names itself with the new name too (Received: by …, Message-ID)
+      await c.cmd('EHLO client.example.org');
+      await c.cmd('MAIL FROM:<a@example.org>');
+      await c.cmd('RCPT TO:<postmaster@example.test>');
+      await c.cmd('DATA');
+      const done = (await c.cmd('Subject: after reload\r\n\r\nhi\r\n.')) ?? '';
+      const id = /queued as (\S+)$/.exec(done)?.[1] ?? '';
+      assert.ok(id, done);
+      const record = await stack.queue.waitFor(id);
+      const chunks: Buffer[] = [];
+      for await (const b of await stack.running.ports.blob.get(record.blobKey))
+        chunks.push(b as Buffer);
+      const text = Buffer.concat(chunks).toString('latin1');
+      assert.match(text, /Received: from .*\r?\n?\s*by mx2\.example\.test /);
+      assert.match(text, /Message-ID: <[^@]+@mx2\.example\.test>/i);
       c.close();
       before.close();
     });

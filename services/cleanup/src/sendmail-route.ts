@@ -10,11 +10,13 @@ export function sendmailRoute(deps: {
   bus: Bus;
   blob: BlobStore;
   myhostname: () => string;
+  /** $myorigin, which qualifies the invoking login when no -f is given (append_at_myorigin). */
+  myorigin: () => string;
 }): AdminHandler {
   return async (req, url) => {
     const q = url.searchParams;
     const login = q.get('login') || 'postfleet';
-    const sender = q.get('sender') ?? `${login}@${deps.myhostname()}`;
+    const sender = q.get('sender') ?? `${login}@${deps.myorigin()}`;
     const reply = await submitMessage(
       { bus: deps.bus, blob: deps.blob },
       {
