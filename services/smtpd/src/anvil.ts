@@ -1,7 +1,7 @@
 // anvil: per-client-IP connection count, connection rate and message rate, as Postfix's
 // anvil(8), behind a small interface; in memory here, shared across replicas by
 // anvil-bus.ts (its header says how far a burst can overshoot). mynetworks is exempt.
-import { inNetworks, parseNetworks } from '@postfleet/maps';
+import { inCachedNetworks } from './network-cache.ts';
 
 export interface AnvilCounts {
   /** Concurrent connections from this client, this one included. */
@@ -92,7 +92,7 @@ export function anvilVerdict(
  * clients there are neither counted nor limited by anvil.
  */
 export function anvilExempt(address: string, mynetworks: readonly string[]): boolean {
-  return inNetworks(parseNetworks(mynetworks), address);
+  return inCachedNetworks(mynetworks, address);
 }
 
 /** Postfix's 450 when a client is over smtpd_client_message_rate_limit, or null; 0 means no limit. */

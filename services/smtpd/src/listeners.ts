@@ -6,7 +6,7 @@ import net, { type Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import type { EffectivePolicy, ListenerName } from '@postfleet/config';
 import { normalizeAddress } from './client-address.ts';
-import { anvilVerdict, type Anvil } from './anvil.ts';
+import { anvilExempt, anvilVerdict, type Anvil } from './anvil.ts';
 import { inCachedNetworks } from './network-cache.ts';
 import { readProxyHeader } from './proxy-protocol.ts';
 import { createSmtpSession, type Dispatcher, type RunningSession } from './smtp-session.ts';
@@ -184,7 +184,7 @@ export async function openListener(
    * TCP socket closes, whoever closes it. mynetworks clients are not counted.
    */
   async function admit(socket: Socket, address: string, policy: EffectivePolicy): Promise<boolean> {
-    if (inCachedNetworks(policy.mynetworks, address)) return true;
+    if (anvilExempt(address, policy.mynetworks)) return true;
     const counts = await anvil.connect(address);
     let released = false;
     const release = (): void => {

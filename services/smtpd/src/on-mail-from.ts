@@ -1,10 +1,9 @@
 // MAIL FROM, all of it: Postfix's 503/501 texts, the listener's TLS and AUTH
 // requirements (530), anvil's smtpd_client_message_rate_limit (450 4.7.1), the
 // ESMTP parameters (SIZE, BODY, SMTPUTF8, RET, ENVID), smtpd_sender_restrictions.
-import { messageRateVerdict } from './anvil.ts';
+import { anvilExempt, messageRateVerdict } from './anvil.ts';
 import { parseEnvelope } from './envelope-command.ts';
 import { envelopeSyntaxError } from './envelope-syntax.ts';
-import { inCachedNetworks } from './network-cache.ts';
 import { requiresAuth } from './on-auth.ts';
 import { reply, type SmtpReplyError } from './smtp-reply.ts';
 import type { SmtpSession, VerbHandler } from './smtp-session.ts';
@@ -85,7 +84,7 @@ export function createOnMailFrom(deps: VerbDeps): VerbHandler {
     const ctx = s.ctx;
     const limit = ctx.policy.smtpd_client_message_rate_limit;
     if (limit <= 0 || transactionGate(ctx)) return false; // a 530 is not counted
-    if (inCachedNetworks(ctx.policy.mynetworks, ctx.client.address)) return false;
+    if (anvilExempt(ctx.client.address, ctx.policy.mynetworks)) return false;
     let rate: number;
     try {
       rate = await deps.anvil.message(ctx.client.address);

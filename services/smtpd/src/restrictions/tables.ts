@@ -4,11 +4,11 @@ import type { AccessMapSpec, AddressMapSpec, RuntimeConfig } from '@postfleet/co
 import {
   buildAccessTable,
   buildAddressTable,
-  parseNetworks,
   type AccessTable,
   type AddressTable,
   type CidrNetwork,
 } from '@postfleet/maps';
+import { cachedNetworks } from '../network-cache.ts';
 
 export interface TableCache {
   /** "AccessMap/<name>" or "<name>" → table; undefined when no such map (a configuration error). */
@@ -21,7 +21,6 @@ export interface TableCache {
 export function createTableCache(): TableCache {
   const access = new WeakMap<AccessMapSpec, AccessTable>();
   const address = new WeakMap<AddressMapSpec, AddressTable>();
-  const nets = new WeakMap<readonly string[], CidrNetwork[]>();
   return {
     access(config, ref) {
       const name = ref.startsWith('AccessMap/') ? ref.slice('AccessMap/'.length) : ref;
@@ -45,13 +44,6 @@ export function createTableCache(): TableCache {
       }
       return t;
     },
-    networks(list) {
-      let n = nets.get(list);
-      if (!n) {
-        n = parseNetworks(list);
-        nets.set(list, n);
-      }
-      return n;
-    },
+    networks: cachedNetworks,
   };
 }
