@@ -251,7 +251,7 @@ for (const kind of ['embedded', 'real'] as BackendKind[]) {
       const sender = `cron-${kind}@example.test`;
       const res = await runProcess(
         `${ROOT}node_modules/.bin/node`,
-        ['packages/cli/src/postfleet.ts', 'sendmail', '-f', sender, 'bob@example.test'],
+        ['cli/src/postfleet.ts', 'sendmail', '-f', sender, 'bob@example.test'],
         {
           cwd: ROOT,
           input: 'Subject: from sendmail\n\nbody line\n',

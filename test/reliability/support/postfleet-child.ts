@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const node = join(root, 'node_modules/.bin/node');
-const cli = join(root, 'packages/cli/src/postfleet.ts');
+const cli = join(root, 'cli/src/postfleet.ts');
 
 export interface ChildOptions {
   /** Backend and config variables (NATS_URL, DATABASE_URL, S3_*, POSTFLEET_*). */

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeTempDir } from '@postfleet/harness';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
+const root = fileURLToPath(new URL('../../', import.meta.url));
 const node = join(root, 'node_modules/.bin/node');
-const cli = join(root, 'packages/cli/src/postfleet.ts');
+const cli = join(root, 'cli/src/postfleet.ts');
 
 function run(
   args: string[],

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@postfleet/harness';
 
-export const root = fileURLToPath(new URL('../../../../', import.meta.url));
+export const root = fileURLToPath(new URL('../../../', import.meta.url));
 export const node = join(root, 'node_modules/.bin/node');
-export const cli = join(root, 'packages/cli/src/postfleet.ts');
+export const cli = join(root, 'cli/src/postfleet.ts');
 
 export const domainYaml = `apiVersion: postfleet.io/v1alpha1
 kind: MailDomain
