@@ -1,7 +1,7 @@
 // trivial-rewrite's address classes: which of the configured domain classes
 // (mydestination / virtual_mailbox_domains / relay_domains) a domain is in.
-import { normalizeDomain, type RuntimeConfig } from '@postfleet/config';
-import { splitAddress } from '@postfleet/maps';
+import type { RuntimeConfig } from '@postfleet/config';
+import { normalizeDomain, splitAddress } from '@postfleet/maps';
 import { addressingTables } from './tables.ts';
 
 export type AddressClass = 'local' | 'virtual' | 'relay' | 'remote';

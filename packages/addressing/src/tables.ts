@@ -1,14 +1,13 @@
 // Lookup tables of one configuration version (trivial-rewrite's view of the
 // config): built once per RuntimeConfig.version and cached, so every message
 // and every RCPT TO reuses them.
+import { expandedSetting, globalSetting, type RuntimeConfig } from '@postfleet/config';
 import {
-  expandedSetting,
-  globalSetting,
+  buildAddressTable,
   normalizeAddressKey,
   normalizeDomain,
-  type RuntimeConfig,
-} from '@postfleet/config';
-import { buildAddressTable, type AddressTable } from '@postfleet/maps';
+  type AddressTable,
+} from '@postfleet/maps';
 
 /** recipient_delimiter's catalogue default: Postfleet accepts user+tag mail by default. */
 export const RECIPIENT_DELIMITER = globalSetting(undefined, 'recipient_delimiter');

@@ -1,10 +1,15 @@
 // The one compiler: validates postfleet.io/v1alpha1 resources (from YAML files
 // or the Kubernetes API), checks them against each other and produces the
 // RuntimeConfig every service reads. Reports every fault, not just the first.
-import { normalizeAddressKey, normalizeDomain } from './domain-name.ts';
 import { createHash } from 'node:crypto';
-import { parseCidr, parseNetwork } from './ip.ts';
 import { z } from 'zod';
+import {
+  ACCESS_ACTIONS,
+  normalizeAddressKey,
+  normalizeDomain,
+  parseCidr,
+  parseNetwork,
+} from '@postfleet/maps';
 import {
   API_GROUP_VERSION,
   RESOURCE_KINDS,
@@ -19,9 +24,9 @@ import {
   type ResourceKind,
 } from './resources.ts';
 import type { EffectivePolicy, ListenerName, RuntimeConfig } from './runtime.ts';
-import { formatFieldPath, type ConfigError } from './errors.ts';
+import { ConfigCompileError, formatFieldPath, type ConfigError } from './errors.ts';
 import { parseRestriction, policyGuardsRelay, RestrictionSyntaxError } from './restrictions.ts';
-import { ACCESS_ACTIONS, CHECK_ACTIONS, checkAction, checkRegexpPattern } from './patterns.ts';
+import { CHECK_ACTIONS, checkAction, checkRegexpPattern } from './patterns.ts';
 import {
   globalSettingDefaults,
   listenerDefaults,
@@ -443,4 +448,11 @@ export function compileResources(docs: ConfigDocument[]): CompileResult {
   const body = { domains, users, accessMaps, addressMaps, policies, settings };
   const version = createHash('sha256').update(canonicalJson(body)).digest('hex');
   return { config: { version, compiledAt: new Date().toISOString(), ...body }, warnings };
+}
+
+/** The compile of zero resources: catalogue defaults, no domains. */
+export function defaultRuntimeConfig(): RuntimeConfig {
+  const r = compileResources([]);
+  if ('errors' in r) throw new ConfigCompileError(r.errors);
+  return r.config;
 }

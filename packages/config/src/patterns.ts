@@ -1,7 +1,8 @@
 // Validation of regexp_table(5)/pcre_table(5) patterns "/regexp/flags" and of the
 // actions that header/body checks and access(5) tables accept. The compiler uses
-// it; the matcher itself is regexp-pattern.ts.
-import { parseRegexpPattern } from './regexp-pattern.ts';
+// it; the matcher (regexp-pattern.ts) and the access(5) keywords (ACCESS_ACTIONS,
+// next to their parser in access-action.ts) are @postfleet/maps'.
+import { parseRegexpPattern, type AccessActionName } from '@postfleet/maps';
 
 /**
  * Validates "/re/flags" or "!/re/" as regexp_table(5) and pcre_table(5) read it (they differ
@@ -43,30 +44,6 @@ export const CHECK_ACTIONS = [
   'WARN',
 ] as const;
 export type CheckActionName = (typeof CHECK_ACTIONS)[number];
-
-/**
- * Keyword actions of access(5) tables; "4NN/5NN text", all-numeric results (OK) and
- * restriction names are checked separately. maps' parser (access-action.ts) and smtpd's
- * action table (restrictions/access-actions.ts) are Records over these names.
- */
-export const ACCESS_ACTIONS = [
-  'OK',
-  'REJECT',
-  'DEFER',
-  'DEFER_IF_REJECT',
-  'DEFER_IF_PERMIT',
-  'BCC',
-  'DISCARD',
-  'DUNNO',
-  'FILTER',
-  'HOLD',
-  'PREPEND',
-  'REDIRECT',
-  'INFO',
-  'WARN',
-  'RELAY',
-] as const;
-export type AccessActionName = (typeof ACCESS_ACTIONS)[number];
 
 /** Actions whose argument is required, and what it must look like (access(5), header_checks(5)). */
 const ARGUMENTS: Partial<Record<AccessActionName | CheckActionName, [RegExp, string]>> = {

@@ -1,6 +1,7 @@
 // The catalogue of every Postfix-named setting Postfleet supports: one name, one
 // default and one line of description each, in one place. The compiler fills
 // effective policies from it and `postfleet conf -d` prints it (formatPostconf).
+import { ACCESS_MAP_DEFER_CODE, ACCESS_MAP_REJECT_CODE } from '@postfleet/maps';
 import type { EffectivePolicy, ListenerName } from './runtime.ts';
 
 /** A per-listener (smtpd) setting, the fields of MailPolicy.spec. */
@@ -206,11 +207,11 @@ const policyDefs: PolicyDefs = {
     description: 'SMTP code of reject_unknown_sender_domain / reject_unknown_recipient_domain',
   },
   access_map_reject_code: {
-    default: 554,
+    default: ACCESS_MAP_REJECT_CODE,
     description: 'SMTP code of an access(5) REJECT result',
   },
   access_map_defer_code: {
-    default: 450,
+    default: ACCESS_MAP_DEFER_CODE,
     description: 'SMTP code of an access(5) DEFER / DEFER_IF_* result',
   },
 };

@@ -3,8 +3,8 @@
 // runtime reads are in the catalogue, and the typed accessors fall back to its defaults.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { ACCESS_ACTIONS } from '@postfleet/maps';
 import {
-  ACCESS_ACTIONS,
   CHECK_ACTIONS,
   compileResources,
   expandSetting,
@@ -92,6 +92,23 @@ test('access(5) BCC, INFO and FILTER compile; a BCC without an address does not'
     bad.map((m) => m.split(': ').slice(1).join(': ')),
     ['AccessMap/a: spec.entries[0].action: BCC needs one user@domain address'],
   );
+});
+
+test("the compiler accepts exactly maps' access(5) keywords, the runtime parser's names", () => {
+  const argument: Partial<Record<string, string>> = {
+    BCC: ' audit@example.test',
+    REDIRECT: ' abuse@example.test',
+    FILTER: ' smtp:[127.0.0.1]:10025',
+    PREPEND: ' X-Checked: yes',
+  };
+  const entries = ACCESS_ACTIONS.map((name, i) => ({
+    pattern: `h${i}.test`,
+    action: `${name}${argument[name] ?? ''}`,
+  }));
+  assert.deepEqual(messages(compileResources([accessMap('a', entries)])), []);
+  const unknown = messages(compileResources([accessMap('a', [{ pattern: 'x', action: 'NOPE' }])]));
+  assert.equal(unknown.length, 1);
+  assert.ok(unknown[0]?.includes(`expected one of ${ACCESS_ACTIONS.join(', ')},`), unknown[0]);
 });
 
 test('the login-mismatch halves and defer_if_* compile as restrictions', () => {

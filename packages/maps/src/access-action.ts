@@ -1,7 +1,33 @@
 // access(5) results: parse the right-hand side of an AccessMap entry into one
 // AccessAction (OK, REJECT, DEFER, NNN text, BCC, DISCARD, …, or restriction names).
-// The keywords are config's ACCESS_ACTIONS; the parser table is a Record over them.
-import { policyDefaults, type AccessActionName } from '@postfleet/config';
+// The keywords are ACCESS_ACTIONS, defined here next to the parser table (a Record over
+// them); the config compiler accepts exactly these names and imports them from here.
+
+/**
+ * Keyword actions of access(5) tables; "4NN/5NN text", all-numeric results (OK) and
+ * restriction names are handled separately. The one list: this file's parser table and
+ * smtpd's action table (restrictions/access-actions.ts) are Records over these names, so
+ * TypeScript refuses a name without an implementation, and config's compiler accepts
+ * exactly these.
+ */
+export const ACCESS_ACTIONS = [
+  'OK',
+  'REJECT',
+  'DEFER',
+  'DEFER_IF_REJECT',
+  'DEFER_IF_PERMIT',
+  'BCC',
+  'DISCARD',
+  'DUNNO',
+  'FILTER',
+  'HOLD',
+  'PREPEND',
+  'REDIRECT',
+  'INFO',
+  'WARN',
+  'RELAY',
+] as const;
+export type AccessActionName = (typeof ACCESS_ACTIONS)[number];
 
 /** The kind of an access(5) result: a keyword in lower case, an NNN code, or a restriction list. */
 export type AccessActionKind = Lowercase<AccessActionName> | 'code' | 'restriction';
@@ -18,9 +44,13 @@ export interface AccessAction {
   restrictions?: string[];
 }
 
-/** The catalogue defaults; smtpd applies the listener's configured codes. */
-export const ACCESS_MAP_REJECT_CODE = policyDefaults.access_map_reject_code;
-export const ACCESS_MAP_DEFER_CODE = policyDefaults.access_map_defer_code;
+/**
+ * Postfix's access_map_reject_code and access_map_defer_code: the codes a parsed REJECT
+ * and DEFER carry. Config's settings catalogue takes its defaults from these; smtpd
+ * applies the listener's configured codes.
+ */
+export const ACCESS_MAP_REJECT_CODE = 554;
+export const ACCESS_MAP_DEFER_CODE = 450;
 
 /** Restrictions that take the next token as their argument (table, zone or policy server). */
 const TAKES_ARGUMENT =
@@ -65,7 +95,7 @@ export function parseAccessAction(raw: string): AccessAction {
   return parse ? parse(rest) : { kind: 'restriction', restrictions: splitRestrictions(value) };
 }
 
-/** One parser per access(5) keyword; TypeScript refuses a keyword config accepts but this lacks. */
+/** One parser per access(5) keyword; TypeScript refuses an ACCESS_ACTIONS name this lacks. */
 const KEYWORDS: Record<AccessActionName, (rest: string) => AccessAction> = {
   OK: () => ({ kind: 'ok' }),
   RELAY: () => ({ kind: 'relay' }),

@@ -1,11 +1,24 @@
 // access(5) tables built from an AccessMap resource: the Postfix lookup order for
 // client, HELO/domain and envelope address checks over hash, cidr and regexp/pcre data
-// (regexp/pcre entries match in linear time, see regexp-pattern in @postfleet/config).
-import type { AccessMapSpec } from '@postfleet/config';
+// (regexp/pcre entries match in linear time, see regexp-pattern.ts). The input is
+// structural: config's AccessMap spec has this shape, maps does not depend on config.
 import { splitAddress } from './address.ts';
 import { addressLookupKeys, cidrContains, parseCidr, parseIp, type CidrNetwork } from './ip.ts';
 import { domainLookupKeys, splitExtension, tableKey } from './lookup-keys.ts';
 import { compileRegexpList, substituteGroups } from './regexp-pattern.ts';
+
+/** An access(5) table's data, as an AccessMap resource's spec carries it. */
+export interface AccessTableSpec {
+  /** hash (default): access(5) key lookups; cidr: networks in order; regexp/pcre: first match. */
+  type?: 'hash' | 'cidr' | 'regexp' | 'pcre';
+  entries: readonly AccessTableEntry[];
+}
+
+export interface AccessTableEntry {
+  pattern: string;
+  /** The access(5) result, parsed by parseAccessAction. */
+  action: string;
+}
 
 export interface AccessTable {
   /** check_client_access: hostname + parent domains (unless "unknown"), then the IP and its shorter prefixes; cidr: networks in order; regexp: hostname, then address. */
@@ -24,7 +37,10 @@ export interface AccessTableOptions {
 }
 
 /** Build an access table; invalid regexp or cidr patterns throw with the pattern named. */
-export function buildAccessTable(spec: AccessMapSpec, opts: AccessTableOptions = {}): AccessTable {
+export function buildAccessTable(
+  spec: AccessTableSpec,
+  opts: AccessTableOptions = {},
+): AccessTable {
   const type = spec.type ?? 'hash';
   const nullKey = opts.nullAccessLookupKey ?? '<>';
   const delimiters = opts.recipientDelimiter ?? '+';
@@ -33,7 +49,7 @@ export function buildAccessTable(spec: AccessMapSpec, opts: AccessTableOptions =
   return hashTable(spec.entries, nullKey, delimiters);
 }
 
-type Entries = AccessMapSpec['entries'];
+type Entries = AccessTableSpec['entries'];
 
 function hashTable(entries: Entries, nullKey: string, delimiters: string): AccessTable {
   const map = new Map<string, string>();

@@ -1,10 +1,25 @@
 // virtual(5)/canonical(5)/aliases(5)/generic(5) tables from an AddressMap resource:
 // Postfix lookup order, address-extension propagation, regexp results with $n
 // (regexp/pcre entries match in linear time); a hit names the entry that answered.
-import type { AddressMapSpec } from '@postfleet/config';
+// The input is structural: config's AddressMap spec has this shape.
 import { splitAddress } from './address.ts';
 import { splitExtension, tableKey } from './lookup-keys.ts';
 import { compileRegexpList, substituteGroups } from './regexp-pattern.ts';
+
+/** An address table's data, as an AddressMap resource's spec carries it. */
+export interface AddressTableSpec {
+  /** Which Postfix table (virtual, alias, canonical, …): "alias" looks up local names only and does not propagate extensions. */
+  kind: string;
+  /** hash (default): Postfix key order; regexp/pcre: first match, $n substituted. */
+  type?: 'hash' | 'regexp' | 'pcre';
+  entries: readonly AddressTableEntry[];
+}
+
+export interface AddressTableEntry {
+  /** user@domain, @domain, user (local domains), or /regexp/flags. */
+  pattern: string;
+  result: readonly string[];
+}
 
 export interface AddressTable {
   /** hash: user+ext@domain, user@domain, user+ext and user (local domains only), @domain; regexp: first match. Results or null. */
@@ -32,7 +47,7 @@ export interface AddressTableOptions {
 }
 
 export function buildAddressTable(
-  spec: AddressMapSpec,
+  spec: AddressTableSpec,
   opts: AddressTableOptions = {},
 ): AddressTable {
   const type = spec.type ?? 'hash';
@@ -51,12 +66,12 @@ function addExtension(result: string, ext: string): string {
 }
 
 function hashTable(
-  spec: AddressMapSpec,
+  spec: AddressTableSpec,
   localDomains: Set<string>,
   delimiters: string,
   propagate: boolean,
 ): Omit<AddressTable, 'describe'> {
-  const map = new Map<string, AddressHit>();
+  const map = new Map<string, { result: readonly string[]; entry: number }>();
   spec.entries.forEach((e, entry) => {
     const key = tableKey(e.pattern);
     if (!map.has(key)) map.set(key, { result: e.result, entry });
@@ -89,7 +104,7 @@ function hashTable(
 }
 
 function regexpTable(
-  entries: AddressMapSpec['entries'],
+  entries: AddressTableSpec['entries'],
   type: 'regexp' | 'pcre',
 ): Omit<AddressTable, 'describe'> {
   const rules = compileRegexpList(

@@ -1,6 +1,6 @@
 // Address helpers shared by every service: split user@domain, test FQDNs and
 // HELO hostnames. One place, so smtpd, cleanup and the maps agree on syntax.
-import { normalizeDomain } from '@postfleet/config';
+import { normalizeDomain } from './domain-name.ts';
 import { isIPv4, isIPv6 } from './ip.ts';
 
 /** Split at the last '@' outside a quoted local part; the domain in comparison form (normalizeDomain). No '@' → domain ''. */

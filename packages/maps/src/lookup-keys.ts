@@ -1,7 +1,7 @@
 // Key sequences for hash-style lookups, shared by access and address tables:
 // parent domains and address extensions (user+ext → user), and the one way a
 // table key is normalised (case, trailing dot, IDN A-labels) on both sides.
-import { normalizeDomain } from '@postfleet/config';
+import { normalizeDomain } from './domain-name.ts';
 
 /** A hash table key as written in a map (user@domain, user@, domain, .domain, IP) in lookup form. */
 export function tableKey(pattern: string): string {

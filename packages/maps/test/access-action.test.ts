@@ -2,7 +2,13 @@
 // and cleanup act on, with Postfix's default codes and enhanced status codes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseAccessAction } from '../src/index.ts';
+import { ACCESS_ACTIONS, parseAccessAction } from '../src/index.ts';
+
+test('every ACCESS_ACTIONS keyword (the names config accepts) parses to its own kind', () => {
+  for (const name of ACCESS_ACTIONS) {
+    assert.equal(parseAccessAction(`${name} x@example.test`).kind, name.toLowerCase(), name);
+  }
+});
 
 test('OK, lower-case ok and all-digit results are OK (numerical OK)', () => {
   assert.deepEqual(parseAccessAction('OK'), { kind: 'ok' });

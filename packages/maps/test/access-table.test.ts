@@ -2,10 +2,9 @@
 // prefixes, cidr first-match, IPv6, envelope address user@domain → domain → user@.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { AccessMapSpec } from '@postfleet/config';
-import { buildAccessTable } from '../src/index.ts';
+import { buildAccessTable, type AccessTableSpec } from '../src/index.ts';
 
-const table = (type: AccessMapSpec['type'], pairs: [string, string][]) =>
+const table = (type: AccessTableSpec['type'], pairs: [string, string][]) =>
   buildAccessTable({ type, entries: pairs.map(([pattern, action]) => ({ pattern, action })) });
 
 test('client: hostname first, then parent domains (both "example.test" and ".example.test" keys)', () => {

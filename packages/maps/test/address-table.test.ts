@@ -2,14 +2,13 @@
 // bare user keys only for local domains, @domain catch-all, regexp $n results.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { AddressMapSpec } from '@postfleet/config';
-import { buildAddressTable } from '../src/index.ts';
+import { buildAddressTable, type AddressTableSpec } from '../src/index.ts';
 
 const spec = (
-  kind: AddressMapSpec['kind'],
-  type: AddressMapSpec['type'],
+  kind: string,
+  type: AddressTableSpec['type'],
   pairs: [string, string[]][],
-): AddressMapSpec => ({
+): AddressTableSpec => ({
   kind,
   type,
   entries: pairs.map(([pattern, result]) => ({ pattern, result })),

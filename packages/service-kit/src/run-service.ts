@@ -8,8 +8,8 @@ import {
   watchConfig,
   withDirectoryUsers,
   type ConfigHandle,
-} from '@postfleet/config';
-import { openPorts, isEmbedded, dataDirFrom, type Ports } from './ports.ts';
+} from '@postfleet/config-sync';
+import { openPorts, isEmbedded, dataDirFrom, type PortName, type Ports } from './ports.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createTelemetry, type Meter, type Tracer } from './telemetry.ts';
 import { startHealthServer, type HealthServer } from './health.ts';
@@ -42,6 +42,8 @@ export interface RoleHandle {
 
 export interface RoleDefinition {
   name: string;
+  /** The ports the role uses; a process opens only what its roles declare. */
+  ports: readonly PortName[];
   start(ctx: RoleContext): Promise<RoleHandle>;
 }
 
@@ -136,7 +138,9 @@ export async function runService(
     for (const role of roles) health.register(role.name);
 
     const portsAt = performance.now();
-    const ports = await openPorts({ env, dataDir });
+    // configuration arrives over the bus, so every process has it; the rest as declared
+    const needs = new Set<PortName>(['bus', ...roles.flatMap((r) => r.ports)]);
+    const ports = await openPorts({ env, dataDir, needs: [...needs] });
     cleanups.push({ what: 'ports', run: () => ports.close() });
     const ms = Math.round(performance.now() - portsAt);
     log.info({ kinds: ports.kinds, dataDir: ports.dataDir, ms }, 'ports open');

@@ -1,15 +1,15 @@
 // The restriction engine runs exactly what the compiler accepts: the rule registry and
-// the access-action table equal config's name lists, BCC/INFO/FILTER reach the
+// the access-action table equal the compiler's name lists, BCC/INFO/FILTER reach the
 // CleanupRequest, the login-mismatch halves, the catalogue's reply codes, one relay guard.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  ACCESS_ACTIONS,
   policyDefaults,
   RESTRICTION_NAMES,
   type EffectivePolicy,
   type RuntimeConfig,
 } from '@postfleet/config';
+import { ACCESS_ACTIONS } from '@postfleet/maps';
 import { createRestrictionEngine } from '../src/restrictions/index.ts';
 import type { SessionFacts, Verdict } from '../src/restrictions/index.ts';
 import { ACCESS_ACTION_HANDLERS } from '../src/restrictions/access-actions.ts';

@@ -13,7 +13,7 @@
 // a success deletes that (IP, user)'s keys only, so other users' failures decay with time.
 import { createHash, randomBytes } from 'node:crypto';
 import type { KvStore, Subscription } from '@postfleet/bus';
-import { parseIp } from '@postfleet/config';
+import { parseIp } from '@postfleet/maps';
 
 export interface PenaltyPolicy {
   /** Delay after the first failure, ms; doubles per further failure. 0 turns penalties off. */

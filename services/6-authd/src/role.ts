@@ -2,13 +2,14 @@
 // user directory, with failed-login penalties shared across replicas, and the
 // admin routes that manage the directory (`postfleet user`).
 import type { RoleDefinition } from '@postfleet/service-kit';
-import { USERS_BUCKET } from '@postfleet/config';
+import { USERS_BUCKET } from '@postfleet/config-sync';
 import { openUserDirectory } from './user-directory.ts';
 import { startAuthdService } from './authd-service.ts';
 import { userRoutes } from './users-route.ts';
 
 export const authdRole: RoleDefinition = {
   name: 'authd',
+  ports: ['bus', 'sql'],
   async start(ctx) {
     const config = () => ctx.config.current();
     const directory = await openUserDirectory(

@@ -3,12 +3,8 @@
 // passwordHash in the compiled config. The sql row wins when both exist.
 import type { Sql, Migration } from '@postfleet/sql';
 import type { KvStore } from '@postfleet/bus';
-import {
-  publishUser,
-  syncPublishedUsers,
-  unpublishUser,
-  type RuntimeConfig,
-} from '@postfleet/config';
+import { publishUser, syncPublishedUsers, unpublishUser } from '@postfleet/config-sync';
+import type { RuntimeConfig } from '@postfleet/config';
 
 export interface DirectoryUser {
   address: string;

@@ -72,7 +72,7 @@ function effect(
 
 /**
  * The runtime's access-action table: a Record over every kind parseAccessAction can give,
- * which is config's ACCESS_ACTIONS lower-cased plus NNN codes and restriction lists, so a
+ * which is maps' ACCESS_ACTIONS (the compiler's list) lower-cased plus NNN codes and restriction lists, so a
  * keyword the compiler accepts cannot lack an implementation.
  */
 export const ACCESS_ACTION_HANDLERS: Record<AccessActionKind, Handler> = {

@@ -8,17 +8,29 @@ import { createEmbeddedBus, type Bus } from '@postfleet/bus';
 import { createPgliteSql, type Sql } from '@postfleet/sql';
 import { makeTempDir } from '@postfleet/harness';
 import {
-  CONFIG_BUCKET,
-  CONFIG_KEY,
   ConfigCompileError,
   compileResources,
   defaultRuntimeConfig,
+  type ConfigDocument,
+  type RuntimeConfig,
+} from '@postfleet/config';
+import {
+  CONFIG_BUCKET,
+  CONFIG_KEY,
   publishConfig,
   startDirectoryPublisher,
   watchConfig,
-  type RuntimeConfig,
 } from '../src/index.ts';
-import { domain } from './fixtures.ts';
+
+const domain = (name: string, domainName: string): ConfigDocument => ({
+  source: 'domains.yaml',
+  resource: {
+    apiVersion: 'postfleet.io/v1alpha1',
+    kind: 'MailDomain',
+    metadata: { name },
+    spec: { domain: domainName, class: 'virtual' },
+  },
+});
 
 // One PGlite-backed bus for the file (PGlite takes seconds to start on a busy machine);
 // each test starts from an empty config key.

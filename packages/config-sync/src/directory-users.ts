@@ -4,7 +4,7 @@
 // recipient validation and alias expansion see them (Postfix's
 // virtual_mailbox_maps). Only addresses and flags travel; never password hashes.
 import type { Bus, KvStore, Subscription } from '@postfleet/bus';
-import type { RuntimeConfig } from './runtime.ts';
+import type { RuntimeConfig } from '@postfleet/config';
 import type { ConfigHandle } from './config-store.ts';
 
 export const USERS_BUCKET = 'postfleet-users';

@@ -2,10 +2,14 @@
 // (bucket "postfleet-config", key "runtime"): the operator or the directory
 // publisher writes it, every service watches it and applies changes live.
 import type { Bus, Subscription } from '@postfleet/bus';
-import { compileResources } from './compile.ts';
-import { ConfigCompileError, formatConfigError, type ConfigError } from './errors.ts';
-import { watchDirectory } from './directory-source.ts';
-import type { RuntimeConfig } from './runtime.ts';
+import {
+  ConfigCompileError,
+  defaultRuntimeConfig,
+  formatConfigError,
+  watchDirectory,
+  type ConfigError,
+  type RuntimeConfig,
+} from '@postfleet/config';
 
 export const CONFIG_BUCKET = 'postfleet-config';
 export const CONFIG_KEY = 'runtime';
@@ -15,13 +19,6 @@ export interface ConfigLogger {
   info(obj: object, msg?: string): void;
   warn?(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
-}
-
-/** The compile of zero resources: catalogue defaults, no domains. */
-export function defaultRuntimeConfig(): RuntimeConfig {
-  const r = compileResources([]);
-  if ('errors' in r) throw new ConfigCompileError(r.errors);
-  return r.config;
 }
 
 export async function publishConfig(bus: Bus, config: RuntimeConfig): Promise<number> {

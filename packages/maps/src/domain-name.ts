@@ -1,6 +1,6 @@
 // Domain names compared one way everywhere: lower case, without a trailing dot,
 // internationalised names as A-labels (xn--…), so "Bücher.test.", "XN--BCHER-KVA.test"
-// and "xn--bcher-kva.test" are one domain to the compiler, the tables and smtpd.
+// and "xn--bcher-kva.test" are one domain to the tables, smtpd and the config compiler.
 import { domainToASCII } from 'node:url';
 
 /** The comparison form of a domain; address literals ([…]) only lose case. */
