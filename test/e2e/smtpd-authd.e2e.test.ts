@@ -1,4 +1,5 @@
-// AUTH against a real authd on the embedded bus, through the role's authd wiring:
+// smtpd's AUTH against a real authd on the embedded bus, through the role's authd wiring
+// (an e2e test: smtpd's own package never imports authd):
 // PLAIN's authzid reaches authd, one naming another user is refused (535) even with
 // the right password, and authzid = authcid (mutt's user NUL user NUL pass) logs in.
 import assert from 'node:assert/strict';
@@ -11,18 +12,14 @@ import { pino } from 'pino';
 import { createFsBlobStore, type BlobStore } from '@postfleet/blob';
 import { createEmbeddedBus, type Bus } from '@postfleet/bus';
 import { createPgliteSql, type Sql } from '@postfleet/sql';
-import {
-  createAuthClient,
-  hashPassword,
-  openUserDirectory,
-  startAuthdService,
-} from '@postfleet/authd';
-import { startSmtpdService, type SmtpdService } from '../src/smtpd-service.ts';
-import { authdAuthenticate } from '../src/role.ts';
-import { RawClient } from './helpers/raw-client.ts';
-import { stubEngine } from './helpers/stub-engine.ts';
-import { testConfig } from './helpers/policy.ts';
-import { makeTestCert } from './helpers/tls-cert.ts';
+import { hashPassword, openUserDirectory, startAuthdService } from '@postfleet/authd';
+import { createAuthClient } from '@postfleet/queue-record';
+import { startSmtpdService, type SmtpdService } from '../../services/1-smtpd/src/smtpd-service.ts';
+import { authdAuthenticate } from '../../services/1-smtpd/src/role.ts';
+import { RawClient } from '../../services/1-smtpd/test/helpers/raw-client.ts';
+import { stubEngine } from '../../services/1-smtpd/test/helpers/stub-engine.ts';
+import { testConfig } from '../../services/1-smtpd/test/helpers/policy.ts';
+import { makeTestCert } from '../../services/1-smtpd/test/helpers/tls-cert.ts';
 
 const MYHOSTNAME = 'mx.test.example';
 const ALICE = 'alice@example.test';

@@ -16,6 +16,7 @@ import {
   startPostgres,
   type TempDir,
 } from '@postfleet/harness';
+import { queueBlobKey } from '@postfleet/queue-record';
 import { createPgliteSql } from '@postfleet/sql';
 import { RawSmtp } from '../e2e/support/raw-smtp.ts';
 import { startS3Process } from './support/s3-process.ts';
@@ -246,7 +247,8 @@ async function killRestartCheck(
       for (const r of read.records) {
         byId.set(r.queueId, (byId.get(r.queueId) ?? 0) + 1);
         bySender.set(r.sender, [...(bySender.get(r.sender) ?? []), r.queueId]);
-        if (r.blobKey !== `queue/${r.queueId}`) failures.push(`${r.queueId}: blobKey ${r.blobKey}`);
+        if (r.blobKey !== queueBlobKey(r.queueId))
+          failures.push(`${r.queueId}: blobKey ${r.blobKey}`);
         else if (!(await ports.blob.exists(r.blobKey)))
           failures.push(`${r.queueId}: blob ${r.blobKey} missing`);
       }
@@ -260,9 +262,9 @@ async function killRestartCheck(
         if (!byId.has(id)) failures.push(`accepted ${id} (${m.sender}) is not on the stream`);
         else if (!bySender.get(m.sender)?.includes(id))
           failures.push(`accepted ${id} belongs to ${m.sender} but the record's sender differs`);
-        else if (await ports.blob.exists(`queue/${id}`)) {
+        else if (await ports.blob.exists(queueBlobKey(id))) {
           // The canonical copy is this message, whole (Message-ID and every body line).
-          const text = await readBlob(ports.blob, `queue/${id}`);
+          const text = await readBlob(ports.blob, queueBlobKey(id));
           if (!text.includes(`<${m.messageId}>`) || !text.includes(BODY))
             failures.push(`accepted ${id}: canonical blob is not ${m.messageId} in full`);
         }

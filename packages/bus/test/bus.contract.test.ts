@@ -464,14 +464,14 @@ describe('bus durability [nats-server]', () => {
     const server = await startNats();
     try {
       const bus = await createNatsBus(server.url);
-      await bus.ensureStream({ name: 'QUEUE', subjects: ['queue.>'] });
-      for (let i = 0; i < 3; i++) await bus.publish(`queue.incoming.${i}`, enc(`m${i}`));
+      await bus.ensureStream({ name: 'JOBS', subjects: ['jobs.>'] });
+      for (let i = 0; i < 3; i++) await bus.publish(`jobs.new.${i}`, enc(`m${i}`));
       await bus.close();
       await server.stop();
       await server.start();
       const again = await createNatsBus(server.url);
       const got: string[] = [];
-      const sub = await again.consume({ stream: 'QUEUE', name: 'qmgr' }, async (m) => {
+      const sub = await again.consume({ stream: 'JOBS', name: 'worker' }, async (m) => {
         got.push(dec(m.data));
         await m.ack();
       });
@@ -531,12 +531,12 @@ describe('bus durability [embedded pglite]', () => {
     try {
       let sql = await createPgliteSql(dir.path);
       let bus = await createEmbeddedBus(sql);
-      await bus.ensureStream({ name: 'QUEUE', subjects: ['queue.>'] });
-      await bus.publish('queue.incoming.a', enc('acked'), { msgId: 'A' });
-      await bus.publish('queue.incoming.b', enc('unacked'), { msgId: 'B' });
+      await bus.ensureStream({ name: 'JOBS', subjects: ['jobs.>'] });
+      await bus.publish('jobs.new.a', enc('acked'), { msgId: 'A' });
+      await bus.publish('jobs.new.b', enc('unacked'), { msgId: 'B' });
       await (await bus.kv('config')).put('main.cf', enc('myhostname=mx'));
       const first: string[] = [];
-      const sub = await bus.consume({ stream: 'QUEUE', name: 'qmgr' }, async (m) => {
+      const sub = await bus.consume({ stream: 'JOBS', name: 'worker' }, async (m) => {
         first.push(dec(m.data));
         if (dec(m.data) === 'acked') await m.ack();
       });
@@ -547,12 +547,12 @@ describe('bus durability [embedded pglite]', () => {
 
       sql = await createPgliteSql(dir.path);
       bus = await createEmbeddedBus(sql);
-      const dup = await bus.publish('queue.incoming.a', enc('acked again'), { msgId: 'A' });
+      const dup = await bus.publish('jobs.new.a', enc('acked again'), { msgId: 'A' });
       assert.equal(dup.duplicate, true, 'dedupe window survives a restart');
-      const next = await bus.publish('queue.incoming.c', enc('new'));
+      const next = await bus.publish('jobs.new.c', enc('new'));
       assert.equal(next.seq, 3, 'sequence continues after restart');
       const second: StreamMessage[] = [];
-      const sub2 = await bus.consume({ stream: 'QUEUE', name: 'qmgr' }, async (m) => {
+      const sub2 = await bus.consume({ stream: 'JOBS', name: 'worker' }, async (m) => {
         second.push(m);
         await m.ack();
       });

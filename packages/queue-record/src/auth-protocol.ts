@@ -1,6 +1,7 @@
 // The authd request/reply vocabulary on the bus: what smtpd and imapd ask and
-// what authd answers. Passwords travel only inside the cluster's bus. Every
-// refusal of credentials is the same 'fail' reply; authd logs the real reason.
+// what authd answers (kept with the other shared protocols, so no role imports
+// another). Passwords travel only inside the cluster's bus. Every refusal of
+// credentials is the same 'fail' reply; authd logs the real reason.
 export const AUTH_SUBJECT = 'postfleet.auth.verify';
 
 export interface AuthRequest {

@@ -5,11 +5,7 @@
 /** Postfix queue names. */
 export type QueueName = 'incoming' | 'active' | 'deferred' | 'hold' | 'corrupt';
 
-/** Bus stream and subjects of the queue. */
-export const QUEUE_STREAM = 'QUEUE';
-/** cleanup publishes each new message to `queue.incoming.<queueId>`. */
-export const QUEUE_INCOMING_SUBJECT_PREFIX = 'queue.incoming';
-/** smtpd (and sendmail) ask cleanup on this request/reply subject. */
+/** smtpd (and sendmail) ask cleanup on this request/reply subject (see cleanup-client.ts). */
 export const CLEANUP_SUBJECT = 'postfleet.cleanup.submit';
 
 /** RFC 3461 NOTIFY values; ['NEVER'] or any of the other three. */
@@ -62,8 +58,8 @@ export interface QueueRecord {
   smtputf8?: boolean;
   /** Start in the hold queue (access HOLD, header_checks HOLD). */
   hold?: boolean;
-  /** Why it is held or other warnings, for postqueue -v style listing. */
-  reason?: string;
+  /** Why it is held (the first HOLD's text), for postqueue -v style listing. */
+  holdReason?: string;
   /**
    * transport:destination from an access(5) or header/body_checks FILTER action (the last
    * one wins): qmgr sends the whole message there instead of routing each recipient.

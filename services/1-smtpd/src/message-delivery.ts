@@ -1,15 +1,12 @@
 // The end of a message, shared by DATA and BDAT: content streams through the size
-// guard to the blob store (incoming/<queue id>), then to cleanup over the bus; 250
-// only when cleanup queued it, and every refusal or failure removes the raw blob.
+// guard into a cleanup submission (the raw blob), then cleanup is asked over the
+// bus; 250 only when cleanup queued it. The submission removes the raw blob.
 import { PassThrough } from 'node:stream';
 import {
-  CLEANUP_SUBJECT,
-  decodeCleanupReply,
-  encodeJson,
+  createCleanupClient,
   newQueueId,
-  type CleanupReply,
-  type CleanupRequest,
   type ClientInfo,
+  type SubmissionRequest,
 } from '@postfleet/queue-record';
 import { startMessageSpan } from '@postfleet/service-kit';
 import { bareNewlineText } from './bare-newline.ts';
@@ -41,24 +38,15 @@ export function clientInfo(ctx: ConnContext): ClientInfo {
   return info;
 }
 
-export function buildCleanupRequest(
-  ctx: ConnContext,
-  tx: Transaction,
-  queueId: string,
-  rawBlobKey: string,
-  rawSize: number,
-): CleanupRequest {
-  const req: CleanupRequest = {
-    queueId,
+export function buildCleanupRequest(ctx: ConnContext, tx: Transaction): SubmissionRequest {
+  const req: SubmissionRequest = {
     sender: tx.sender,
     recipients: tx.recipients.map((r) => {
-      const rcpt: CleanupRequest['recipients'][number] = { address: r.address };
+      const rcpt: SubmissionRequest['recipients'][number] = { address: r.address };
       if (r.orcpt) rcpt.orcpt = r.orcpt;
       if (r.notify) rcpt.notify = r.notify as NonNullable<typeof rcpt.notify>;
       return rcpt;
     }),
-    rawBlobKey,
-    rawSize,
     arrivalTime: new Date().toISOString(),
     client: clientInfo(ctx),
     bodyType: tx.bodyType,
@@ -69,11 +57,6 @@ export function buildCleanupRequest(
   if (tx.envId) req.envId = tx.envId;
   if (tx.ret) req.ret = tx.ret;
   return req;
-}
-
-/** Time kept between cleanup's publish deadline and smtpd's own timeout, for the reply to travel. */
-export function replyMarginMs(timeoutMs: number): number {
-  return Math.min(5_000, Math.floor(timeoutMs / 4));
 }
 
 /** One message on its way to the blob store while the client is still sending it. */
@@ -90,7 +73,10 @@ export interface MessageUpload {
 }
 
 export function createMessageDelivery(deps: SmtpdDeps) {
-  const timeoutMs = deps.cleanupTimeoutMs ?? 60_000;
+  const startSubmission = createCleanupClient(deps, {
+    timeoutMs: deps.cleanupTimeoutMs ?? 60_000,
+    onDeleteError: (key, err) => deps.log.error({ err }, `warning: cannot remove ${key}`),
+  });
   const messages = deps.telemetry?.meter.createCounter('smtp.server.messages', {
     description: 'Messages at the end of DATA, by outcome (accepted, rejected, deferred)',
   });
@@ -98,7 +84,6 @@ export function createMessageDelivery(deps: SmtpdDeps) {
   return function startUpload(ctx: ConnContext, tx: Transaction): MessageUpload {
     const queueId = (tx.queueId ??= newQueueId());
     const log = ctx.log.child({ queue_id: queueId });
-    const key = `incoming/${queueId}`;
     const span = deps.telemetry
       ? startMessageSpan(deps.telemetry.tracer, 'smtpd', queueId)
       : undefined;
@@ -109,12 +94,10 @@ export function createMessageDelivery(deps: SmtpdDeps) {
     guard.on('error', () => undefined);
     body.on('error', () => undefined);
     body.pipe(guard);
+    const submission = startSubmission(queueId, guard);
     let putError: unknown = null;
-    let size = 0;
-    const put = deps.blob.put(key, guard).then(
-      (r) => {
-        size = r.size;
-      },
+    const put = submission.stored.then(
+      () => undefined,
       (err: unknown) => {
         putError = err;
         body.unpipe(guard);
@@ -122,12 +105,6 @@ export function createMessageDelivery(deps: SmtpdDeps) {
       },
     );
     let settled = false;
-
-    const discardRaw = async (): Promise<void> => {
-      await deps.blob
-        .delete(key)
-        .catch((err: unknown) => log.error({ err }, `${queueId}: cannot remove ${key}`));
-    };
     const outcome = (err: unknown): void => {
       const o =
         err === null
@@ -144,7 +121,7 @@ export function createMessageDelivery(deps: SmtpdDeps) {
       body.end();
       await put;
       const fail = async (err: SmtpReplyError, logged = true): Promise<never> => {
-        await discardRaw();
+        await submission.abandon();
         if (logged) logReject(ctx, ctx, stage, err, tx.sender);
         throw err;
       };
@@ -166,22 +143,9 @@ export function createMessageDelivery(deps: SmtpdDeps) {
         log.error({ err: putError }, `warning: ${queueId}: blob store write failed`);
         await fail(queueWriteError(), false);
       }
-      const request = buildCleanupRequest(ctx, tx, queueId, key, size);
+      const request = buildCleanupRequest(ctx, tx);
       if (span?.traceparent) request.traceparent = span.traceparent;
-      // cleanup publishes nothing after this; smtpd waits the margin longer for its answer,
-      // so a 451 for a timeout is only ever sent once cleanup can no longer queue
-      request.deadline = Date.now() + timeoutMs - replyMarginMs(timeoutMs);
-      let answer: CleanupReply;
-      try {
-        const data = await deps.bus.request(CLEANUP_SUBJECT, encodeJson(request), { timeoutMs });
-        answer = decodeCleanupReply(data);
-      } catch (err) {
-        log.error(
-          { err },
-          `warning: ${queueId}: cleanup request failed: ${(err as Error).message}`,
-        );
-        return fail(queueWriteError(), false);
-      }
+      const answer = await submission.submit(request);
       switch (answer.status) {
         case 'queued': {
           const to = request.recipients.map((r) => `<${r.address}>`).join(',');
@@ -192,7 +156,6 @@ export function createMessageDelivery(deps: SmtpdDeps) {
           return `2.0.0 Ok: queued as ${answer.queueId}`;
         }
         case 'discarded':
-          await discardRaw();
           log.info(
             { event: 'discarded' },
             `${queueId}: discard: END-OF-MESSAGE from ${clientName(ctx)}`,
@@ -245,7 +208,7 @@ export function createMessageDelivery(deps: SmtpdDeps) {
         guard.destroy(new Error(lost ? 'connection lost' : 'transaction reset'));
         body.destroy();
         await put;
-        await discardRaw();
+        await submission.abandon();
         outcome(reply(421, '4.4.2', 'lost'));
       },
     };

@@ -3,7 +3,7 @@
 import type { RoleDefinition } from '@postfleet/service-kit';
 import { loadTlsMaterial, watchTlsMaterial } from '@postfleet/service-kit';
 import { resolverFromEnv } from '@postfleet/dns';
-import { createAuthClient, type Authenticate } from '@postfleet/authd';
+import { createAuthClient, type Authenticate } from '@postfleet/queue-record';
 import { globalSetting } from '@postfleet/config';
 import { createAnvil } from './anvil-bus.ts';
 import { createRestrictionEngine } from './restrictions/index.ts';
@@ -27,6 +27,7 @@ export function authdAuthenticate(auth: Authenticate): SmtpdDeps['authenticate']
 
 export const smtpdRole: RoleDefinition = {
   name: 'smtpd',
+  ports: ['bus', 'blob'],
   async start(ctx) {
     // read on every use, so a reload of myhostname applies to the next connection
     const hostname = (): string => globalSetting(ctx.config.current().settings, 'myhostname');

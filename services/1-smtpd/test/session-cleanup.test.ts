@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { RawClient } from './helpers/raw-client.ts';
 import { startHarness, type Harness } from './helpers/smtpd-harness.ts';
+import { rawBlobKey } from '@postfleet/queue-record';
 
 async function transaction(
   h: Harness,
@@ -70,13 +71,15 @@ describe('smtpd hand-off to cleanup', () => {
     assert.deepEqual(await h.blobKeys(), []);
   });
 
-  test('cleanup queued: 250 with the queue id; the raw blob stays for cleanup/qmgr', async () => {
+  test('cleanup queued: 250 with the queue id; the raw blob (smtpd owns it) is removed', async () => {
     h.cleanup.behaviour = (req) => ({ status: 'queued', queueId: req.queueId, size: req.rawSize });
     const r = (await transaction(h)) ?? '';
     const id = /^250 2\.0\.0 Ok: queued as (\S+)$/.exec(r)?.[1];
     assert.ok(id, r);
-    assert.deepEqual(await h.blobKeys(), [`incoming/${id}`]);
-    await h.blob.delete(`incoming/${id}`);
+    const asked = h.received.at(-1);
+    assert.equal(asked?.req.rawBlobKey, rawBlobKey(id));
+    assert.ok(asked.raw.length > 0, 'cleanup read the stored raw message');
+    assert.deepEqual(await h.blobKeys(), []);
   });
 
   test('blob store failure: 451 4.3.0 and cleanup is never asked', async () => {

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import nodemailer from 'nodemailer';
-import { isQueueId } from '@postfleet/queue-record';
+import { isQueueId, rawBlobKey } from '@postfleet/queue-record';
 import { RawClient } from './helpers/raw-client.ts';
 import { MYHOSTNAME, startHarness, type Harness } from './helpers/smtpd-harness.ts';
 
@@ -68,7 +68,7 @@ describe('smtpd ESMTP session', () => {
       got.req.recipients.map((r) => r.address),
       ['bob@example.test', 'carol@example.test'],
     );
-    assert.equal(got.req.rawBlobKey, `incoming/${id}`);
+    assert.equal(got.req.rawBlobKey, rawBlobKey(id));
     assert.equal(got.req.client.address, '127.0.0.1');
     assert.equal(got.req.client.listener, 'smtp');
     assert.equal(got.req.client.helo !== undefined, true);

@@ -1,10 +1,10 @@
 // Garbage collection of raw message blobs (incoming/<queue id>) that nobody will
-// claim: smtpd or cleanup normally delete them, but a process killed between
-// storing the raw body and cleanup's reply leaves one behind. The queue id
+// claim: the submitting client (smtpd, sendmail) deletes its own once cleanup has
+// answered, but a process killed between storing the raw body and that leaves one. The queue id
 // carries its arrival time, so age needs no object metadata; deleting is
 // idempotent, so every cleanup replica may sweep.
 import type { BlobStore } from '@postfleet/blob';
-import { queueIdTime } from '@postfleet/queue-record';
+import { RAW_BLOB_PREFIX, queueIdOfBlobKey, queueIdTime } from '@postfleet/queue-record';
 import type { Logger } from 'pino';
 
 export interface OrphanSweepOptions {
@@ -24,8 +24,9 @@ export async function sweepOrphanedRawBlobs(
   const maxAge = opts.maxAgeMs ?? 6 * 3600_000;
   const now = (opts.now ?? Date.now)();
   const removed: string[] = [];
-  for await (const key of blob.list('incoming/')) {
-    const arrived = queueIdTime(key.slice('incoming/'.length));
+  for await (const key of blob.list(RAW_BLOB_PREFIX)) {
+    const id = queueIdOfBlobKey(key, RAW_BLOB_PREFIX);
+    const arrived = id === null ? null : queueIdTime(id);
     if (arrived === null || now - arrived <= maxAge) continue;
     await blob.delete(key);
     removed.push(key);

@@ -1,15 +1,17 @@
 // The cleanup service routine: answers CleanupRequests on the bus. Reads the
-// raw blob, runs envelope and content rules, writes the canonical blob, then the
-// queue record (blob first, record second), and replies queued/rejected/discarded/tempfail.
+// raw blob (the submitter's: it deletes it), runs envelope and content rules,
+// writes the canonical blob, then the queue record (blob first, record second),
+// and replies queued/rejected/discarded/tempfail.
 import { canonicalize } from '@postfleet/addressing';
 import type { BlobStore } from '@postfleet/blob';
 import type { Bus } from '@postfleet/bus';
 import { globalSetting, myorigin, type ListenerName, type RuntimeConfig } from '@postfleet/config';
 import {
   CLEANUP_SUBJECT,
-  QUEUE_INCOMING_SUBJECT_PREFIX,
-  QUEUE_STREAM,
+  QUEUE_STREAM_SPEC,
   decodeCleanupRequest,
+  queueBlobKey,
+  queueSubject,
   encodeJson,
   type CleanupReply,
   type CleanupRequest,
@@ -34,13 +36,8 @@ export interface CleanupDeps {
   telemetry?: { tracer: Tracer; meter: Meter };
 }
 
-/** Blob key of a queued message's canonical copy. */
-export function queueBlobKey(queueId: string): string {
-  return `queue/${queueId}`;
-}
-
 export async function startCleanupService(deps: CleanupDeps): Promise<{ stop(): Promise<void> }> {
-  await deps.bus.ensureStream({ name: QUEUE_STREAM, subjects: ['queue.>'] });
+  await deps.bus.ensureStream(QUEUE_STREAM_SPEC);
   const outcomes = deps.telemetry?.meter.createCounter('postfleet.cleanup.messages', {
     description: 'Messages cleanup answered, by status (queued, rejected, discarded, tempfail)',
   });
@@ -73,29 +70,23 @@ export async function cleanupMessage(
   try {
     if (req.discard) {
       log.info({ reason: req.holdReason }, `${req.queueId}: discard: by smtpd access rule`);
-      await dropRaw(deps, req, log);
       return { status: 'discarded', queueId: req.queueId };
     }
-    const reply = await cleanupAndQueue(deps, req, log);
-    await dropRaw(deps, req, log);
-    return reply;
+    return await cleanupAndQueue(deps, req, log);
   } catch (err) {
     if (err instanceof PublishFailed)
       log.warn(`${req.queueId}: canonical blob ${key} left for garbage collection`);
     else await deps.blob.delete(key).catch(() => undefined);
     if (err instanceof CleanupReject) {
       log.info(`${req.queueId}: reject: ${err.code} ${err.enhanced} ${err.message}`);
-      await dropRaw(deps, req, log);
       return { status: 'rejected', code: err.code, enhanced: err.enhanced, text: err.message };
     }
     if (err instanceof CleanupDiscard) {
       log.info(`${req.queueId}: discard: ${err.message}`);
-      await dropRaw(deps, req, log);
       return { status: 'discarded', queueId: req.queueId };
     }
     const text = err instanceof CleanupTempfail ? err.message : 'Error: queue file write error';
     log.warn({ err }, `${req.queueId}: temporary failure: ${text}`);
-    await dropRaw(deps, req, log);
     return { status: 'tempfail', text };
   }
 }
@@ -161,7 +152,7 @@ async function cleanupAndQueue(
   if (req.bodyType !== undefined) record.bodyType = req.bodyType;
   if (req.smtputf8 !== undefined) record.smtputf8 = req.smtputf8;
   if (effects.hold) record.hold = true;
-  if (effects.holdReason !== undefined) record.reason = effects.holdReason;
+  if (effects.holdReason !== undefined) record.holdReason = effects.holdReason;
   // REDIRECT overrides FILTER (access(5), header_checks(5))
   if (effects.filter !== undefined && !effects.redirect && !req.redirect) {
     record.filter = effects.filter;
@@ -180,7 +171,7 @@ async function cleanupAndQueue(
     );
   }
   try {
-    await deps.bus.publish(`${QUEUE_INCOMING_SUBJECT_PREFIX}.${req.queueId}`, encodeJson(record), {
+    await deps.bus.publish(queueSubject('incoming', req.queueId), encodeJson(record), {
       msgId: req.queueId,
       headers,
       ...(left === undefined ? {} : { timeoutMs: left }),
@@ -192,7 +183,7 @@ async function cleanupAndQueue(
   }
   log.info(
     `${req.queueId}: from=<${record.sender}>, size=${size}, nrcpt=${record.recipients.length}` +
-      (record.hold ? ` (hold: ${record.reason ?? 'held'})` : ' (queue incoming)'),
+      (record.hold ? ` (hold: ${record.holdReason ?? 'held'})` : ' (queue incoming)'),
   );
   return { status: 'queued', queueId: req.queueId, size };
 }
@@ -219,14 +210,6 @@ async function blobStep<T>(what: string, fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (err) {
     throw new CleanupTempfail(`Error: queue file ${what} error`, { cause: err });
-  }
-}
-
-async function dropRaw(deps: CleanupDeps, req: CleanupRequest, log: Logger): Promise<void> {
-  try {
-    await deps.blob.delete(req.rawBlobKey);
-  } catch (err) {
-    log.warn({ err }, `${req.queueId}: could not delete raw blob ${req.rawBlobKey}`);
   }
 }
 

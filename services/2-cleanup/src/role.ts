@@ -9,6 +9,7 @@ import { startOrphanSweeper } from './cleanup-orphans.ts';
 
 export const cleanupRole: RoleDefinition = {
   name: 'cleanup',
+  ports: ['bus', 'blob'],
   async start(ctx) {
     // read per message, so a reload of myhostname applies without a restart
     const myhostname = (): string => globalSetting(ctx.config.current().settings, 'myhostname');

@@ -1,18 +1,11 @@
 // Local submission (Postfix sendmail + pickup): stores a message read from
 // standard input as a raw blob (LF → CRLF), collects -t recipients from its
-// headers, and asks cleanup over the bus exactly as smtpd does.
+// headers, and asks cleanup through the same submission client as smtpd.
 import { userInfo } from 'node:os';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { BlobStore } from '@postfleet/blob';
 import type { Bus } from '@postfleet/bus';
-import {
-  CLEANUP_SUBJECT,
-  decodeCleanupReply,
-  encodeJson,
-  newQueueId,
-  type CleanupReply,
-  type CleanupRequest,
-} from '@postfleet/queue-record';
+import { createCleanupClient, newQueueId, type CleanupReply } from '@postfleet/queue-record';
 import { rewriteAddressList } from './cleanup-headers.ts';
 
 export interface SendmailOptions {
@@ -31,13 +24,15 @@ export async function submitMessage(
   deps: { bus: Bus; blob: BlobStore },
   opts: SendmailOptions,
 ): Promise<CleanupReply> {
-  const queueId = newQueueId();
-  const rawBlobKey = `incoming/${queueId}`;
   const crlf = new LfToCrlf(opts.extractRecipients);
-  let rawSize: number;
+  const submission = createCleanupClient(deps, { timeoutMs: opts.timeoutMs })(
+    newQueueId(),
+    opts.input.pipe(crlf),
+  );
   try {
-    rawSize = (await deps.blob.put(rawBlobKey, opts.input.pipe(crlf))).size;
+    await submission.stored;
   } catch (err) {
+    await submission.abandon();
     return {
       status: 'tempfail',
       text: `Error: could not store message: ${(err as Error).message}`,
@@ -48,17 +43,14 @@ export async function submitMessage(
     ...(opts.extractRecipients ? headerRecipients(crlf.header) : []),
   ]);
   if (recipients.length === 0) {
-    await deps.blob.delete(rawBlobKey).catch(() => undefined);
+    await submission.abandon();
     return { status: 'rejected', code: 554, enhanced: '5.5.1', text: 'No recipients specified' };
   }
   const sender =
     opts.sender === '<>' ? '' : (opts.sender ?? `${userInfo().username}@${opts.myhostname}`);
-  const req: CleanupRequest = {
-    queueId,
+  const reply = await submission.submit({
     sender,
     recipients: recipients.map((address) => ({ address })),
-    rawBlobKey,
-    rawSize,
     arrivalTime: new Date().toISOString(),
     client: {
       address: '127.0.0.1',
@@ -67,16 +59,8 @@ export async function submitMessage(
       protocol: 'local',
       listener: 'pickup',
     },
-  };
-  try {
-    const reply = await deps.bus.request(CLEANUP_SUBJECT, encodeJson(req), {
-      timeoutMs: opts.timeoutMs ?? 60_000,
-    });
-    return decodeCleanupReply(reply);
-  } catch (err) {
-    await deps.blob.delete(rawBlobKey).catch(() => undefined);
-    return { status: 'tempfail', text: `Error: cleanup unavailable: ${(err as Error).message}` };
-  }
+  });
+  return reply.status === 'tempfail' ? { ...reply, text: `Error: ${reply.text}` } : reply;
 }
 
 /** To/Cc/Bcc addresses of a header block, or the Resent-To/Cc/Bcc ones when any Resent- header is present. */

@@ -8,6 +8,9 @@ import {
   newQueueId,
   type CleanupRequest,
   type QueueRecord,
+  queueSubject,
+  QUEUE_STREAM_SPEC,
+  rawBlobKey,
 } from '@postfleet/queue-record';
 import { CHECK_ACTIONS, type RuntimeConfig } from '@postfleet/config';
 import { CHECK_ACTION_PARSERS } from '../src/cleanup-checks.ts';
@@ -17,7 +20,7 @@ import { captureLog, makeConfig, readAll, startBackends, type Backends } from '.
 let b: Backends;
 before(async () => {
   b = await startBackends();
-  await b.bus.ensureStream({ name: 'QUEUE', subjects: ['queue.>'] });
+  await b.bus.ensureStream(QUEUE_STREAM_SPEC);
 });
 after(async () => {
   await b?.close();
@@ -32,8 +35,8 @@ async function run(
   over: Partial<CleanupRequest> = {},
 ): Promise<{ record: QueueRecord | undefined; lines: string[]; stored: string }> {
   const queueId = newQueueId();
-  const rawBlobKey = `incoming/${queueId}`;
-  const stat = await b.blob.put(rawBlobKey, Buffer.from(`${headers}\r\n\r\n${body}`));
+  const rawKey = rawBlobKey(queueId);
+  const stat = await b.blob.put(rawKey, Buffer.from(`${headers}\r\n\r\n${body}`));
   const log = captureLog();
   const deps: CleanupDeps = {
     bus: b.bus,
@@ -46,7 +49,7 @@ async function run(
     queueId,
     sender: 'carol@example.net',
     recipients: [{ address: 'alice@example.test', notify: ['FAILURE'] }],
-    rawBlobKey,
+    rawBlobKey: rawKey,
     rawSize: stat.size,
     arrivalTime: new Date().toISOString(),
     client: {
@@ -58,7 +61,7 @@ async function run(
     },
     ...over,
   });
-  const pub = b.published.find((p) => p.subject === `queue.incoming.${queueId}`);
+  const pub = b.published.find((p) => p.subject === queueSubject('incoming', queueId));
   const record = pub ? decodeQueueRecord(pub.data) : undefined;
   const stored =
     reply.status === 'queued' && record

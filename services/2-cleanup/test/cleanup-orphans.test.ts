@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { createFsBlobStore } from '@postfleet/blob';
 import { makeTempDir } from '@postfleet/harness';
-import { newQueueId } from '@postfleet/queue-record';
+import { newQueueId, queueBlobKey, RAW_BLOB_PREFIX, rawBlobKey } from '@postfleet/queue-record';
 import { sweepOrphanedRawBlobs } from '../src/cleanup-orphans.ts';
 
 test('old raw blobs are removed, everything else is kept', async () => {
@@ -14,10 +14,10 @@ test('old raw blobs are removed, everything else is kept', async () => {
   const blob = createFsBlobStore(dir.path);
   try {
     const now = Date.UTC(2026, 10, 28, 12, 0, 0);
-    const old = `incoming/${newQueueId(now - 7 * 3600_000)}`;
-    const fresh = `incoming/${newQueueId(now - 60_000)}`;
-    const queued = `queue/${newQueueId(now - 7 * 3600_000)}`;
-    const odd = 'incoming/placeholder';
+    const old = rawBlobKey(newQueueId(now - 7 * 3600_000));
+    const fresh = rawBlobKey(newQueueId(now - 60_000));
+    const queued = queueBlobKey(newQueueId(now - 7 * 3600_000));
+    const odd = `${RAW_BLOB_PREFIX}placeholder`;
     for (const k of [old, fresh, queued, odd]) await blob.put(k, Buffer.from('x'));
     const removed = await sweepOrphanedRawBlobs(blob, pino({ level: 'silent' }), {
       now: () => now,

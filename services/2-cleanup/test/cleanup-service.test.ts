@@ -20,9 +20,15 @@ import {
   type CleanupReply,
   type CleanupRequest,
   type QueueRecord,
+  rawBlobKey,
+  queueSubjectFilter,
+  queueBlobKey,
+  RAW_BLOB_PREFIX,
+  queueSubject,
+  QUEUE_STREAM,
 } from '@postfleet/queue-record';
 import { createFsBlobStore } from '@postfleet/blob';
-import { cleanupMessage, queueBlobKey, startCleanupService } from '../src/cleanup-service.ts';
+import { cleanupMessage, startCleanupService } from '../src/cleanup-service.ts';
 import { submitMessage } from '../src/sendmail.ts';
 import { captureLog, makeConfig, readAll, startBackends, type Backends } from './fixtures.ts';
 
@@ -60,7 +66,7 @@ before(async () => {
     myhostname: 'mx.example.test',
   });
   consumer = await b.bus.consume(
-    { stream: 'QUEUE', name: 'test-qmgr', filterSubject: 'queue.incoming.>' },
+    { stream: QUEUE_STREAM, name: 'test-qmgr', filterSubject: queueSubjectFilter('incoming') },
     async (m) => {
       const r = decodeQueueRecord(m.data);
       records.set(r.queueId, r);
@@ -96,15 +102,15 @@ async function submit(
   over: Partial<CleanupRequest> = {},
 ): Promise<{ req: CleanupRequest; reply: CleanupReply }> {
   const queueId = newQueueId();
-  const rawBlobKey = `incoming/${queueId}`;
-  const stat = await b.blob.put(rawBlobKey, raw);
+  const rawKey = rawBlobKey(queueId);
+  const stat = await b.blob.put(rawKey, raw);
   const req: CleanupRequest = {
     queueId,
     sender: 'carol@example.net',
     recipients: [
       { address: 'team@example.test', orcpt: 'rfc822;team@example.test', notify: ['FAILURE'] },
     ],
-    rawBlobKey,
+    rawBlobKey: rawKey,
     rawSize: stat.size,
     arrivalTime: new Date().toISOString(),
     client: {
@@ -125,7 +131,7 @@ async function submit(
   return { req, reply };
 }
 
-test('queued: the record on queue.incoming.<id> carries envelope, DSN, client and trace; canonical blob written, raw deleted', async () => {
+test('queued: the incoming queue record carries envelope, DSN, client and trace; canonical blob written, raw left to the submitter', async () => {
   const { req, reply } = await submit(message('hello'));
   assert.equal(reply.status, 'queued');
   const r = await waitForRecord(req.queueId);
@@ -160,8 +166,12 @@ test('queued: the record on queue.incoming.<id> carries envelope, DSN, client an
     stored.toString(),
     new RegExp(`\\r\\nMessage-ID: <${req.queueId}@mx\\.example\\.test>\\r\\n`),
   );
-  assert.equal(await b.blob.exists(req.rawBlobKey), false);
-  const pub = b.published.find((p) => p.subject === `queue.incoming.${req.queueId}`);
+  assert.equal(
+    await b.blob.exists(req.rawBlobKey),
+    true,
+    'cleanup leaves the raw blob to its submitter',
+  );
+  const pub = b.published.find((p) => p.subject === queueSubject('incoming', req.queueId));
   assert.equal(pub?.opts?.msgId, req.queueId, 'queue id is the dedupe id');
 });
 
@@ -173,10 +183,10 @@ test('hold from smtpd access HOLD is kept in the record', async () => {
   assert.equal(reply.status, 'queued');
   const r = await waitForRecord(req.queueId);
   assert.equal(r.hold, true);
-  assert.equal(r.reason, 'client 192.0.2.7: held by access map');
+  assert.equal(r.holdReason, 'client 192.0.2.7: held by access map');
 });
 
-test('REJECT: 550 5.7.1 with the rule text, no record, no canonical blob, raw removed', async () => {
+test('REJECT: 550 5.7.1 with the rule text, no record, no canonical blob', async () => {
   const before = b.published.length;
   const { req, reply } = await submit(message('reject me'));
   assert.deepEqual(reply, {
@@ -187,7 +197,11 @@ test('REJECT: 550 5.7.1 with the rule text, no record, no canonical blob, raw re
   });
   assert.equal(b.published.length, before);
   assert.equal(await b.blob.exists(queueBlobKey(req.queueId)), false);
-  assert.equal(await b.blob.exists(req.rawBlobKey), false);
+  assert.equal(
+    await b.blob.exists(req.rawBlobKey),
+    true,
+    'cleanup leaves the raw blob to its submitter',
+  );
 });
 
 test('DISCARD by header rule and by smtpd access DISCARD: discarded, nothing queued', async () => {
@@ -230,7 +244,11 @@ test('deadline passed before the publish: tempfail, no record, no blobs (smtpd h
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(records.has(req.queueId), false, 'a record was published after the deadline');
   assert.equal(await b.blob.exists(queueBlobKey(req.queueId)), false);
-  assert.equal(await b.blob.exists(req.rawBlobKey), false);
+  assert.equal(
+    await b.blob.exists(req.rawBlobKey),
+    true,
+    'cleanup leaves the raw blob to its submitter',
+  );
 });
 
 test('tempfail: missing raw blob, and a blob store that cannot write queue/ (451 4.3.0 path), leave no record', async () => {
@@ -242,7 +260,7 @@ test('tempfail: missing raw blob, and a blob store that cannot write queue/ (451
         queueId: newQueueId(),
         sender: '',
         recipients: [{ address: 'bob@example.test' }],
-        rawBlobKey: 'incoming/absent',
+        rawBlobKey: `${RAW_BLOB_PREFIX}absent`,
         rawSize: 1,
         arrivalTime: new Date().toISOString(),
         client: {
@@ -264,7 +282,7 @@ test('tempfail: missing raw blob, and a blob store that cannot write queue/ (451
   await writeFile(join(dir, 'queue'), 'not a directory');
   const broken = createFsBlobStore(dir);
   const queueId = newQueueId();
-  await broken.put(`incoming/${queueId}`, message('hello'));
+  await broken.put(rawBlobKey(queueId), message('hello'));
   const reply = await cleanupMessage(
     {
       bus: b.bus,
@@ -277,7 +295,7 @@ test('tempfail: missing raw blob, and a blob store that cannot write queue/ (451
       queueId,
       sender: 'carol@example.net',
       recipients: [{ address: 'bob@example.test' }],
-      rawBlobKey: `incoming/${queueId}`,
+      rawBlobKey: rawBlobKey(queueId),
       rawSize: 10,
       arrivalTime: new Date().toISOString(),
       client: {
@@ -298,7 +316,7 @@ test('publish failure (no QUEUE stream on this bus): tempfail, canonical blob ke
   const other = await startBackends();
   try {
     const queueId = newQueueId();
-    await other.blob.put(`incoming/${queueId}`, message('hello'));
+    await other.blob.put(rawBlobKey(queueId), message('hello'));
     const reply = await cleanupMessage(
       {
         bus: other.bus,
@@ -311,7 +329,7 @@ test('publish failure (no QUEUE stream on this bus): tempfail, canonical blob ke
         queueId,
         sender: 'carol@example.net',
         recipients: [{ address: 'bob@example.test' }],
-        rawBlobKey: `incoming/${queueId}`,
+        rawBlobKey: rawBlobKey(queueId),
         rawSize: 10,
         arrivalTime: new Date().toISOString(),
         client: {
@@ -395,7 +413,7 @@ test(
     });
     const queueId = newQueueId();
     const withChecks = await peakMemory(async () => {
-      await b.blob.put(`incoming/${queueId}`, largeMessage());
+      await b.blob.put(rawBlobKey(queueId), largeMessage());
       return cleanupMessage(
         {
           bus: b.bus,
@@ -408,7 +426,7 @@ test(
           queueId,
           sender: 'carol@example.net',
           recipients: [{ address: 'bob@example.test' }],
-          rawBlobKey: `incoming/${queueId}`,
+          rawBlobKey: rawBlobKey(queueId),
           rawSize: 0,
           arrivalTime: new Date().toISOString(),
           client: {
@@ -445,7 +463,7 @@ async function cleanDirect(
   cfg = config,
 ): Promise<{ reply: CleanupReply; stored: string | null }> {
   const queueId = newQueueId();
-  await b.blob.put(`incoming/${queueId}`, raw);
+  await b.blob.put(rawBlobKey(queueId), raw);
   const reply = await cleanupMessage(
     {
       bus: b.bus,
@@ -458,7 +476,7 @@ async function cleanDirect(
       queueId,
       sender: 'carol@example.net',
       recipients: [{ address: 'bob@example.test' }],
-      rawBlobKey: `incoming/${queueId}`,
+      rawBlobKey: rawBlobKey(queueId),
       rawSize: raw.length,
       arrivalTime: new Date().toISOString(),
       client: {
@@ -591,6 +609,9 @@ test('sendmail -t: LF input becomes CRLF, recipients from To/Cc/Bcc plus the com
 });
 
 test('sendmail without any recipient is refused and stores nothing', async () => {
+  // the direct requests above leave their raw blobs (cleanup never deletes a submitter's)
+  const earlier: string[] = [];
+  for await (const k of b.blob.list(RAW_BLOB_PREFIX)) earlier.push(k);
   const reply = await submitMessage(
     { bus: b.bus, blob: b.blob },
     {
@@ -607,6 +628,6 @@ test('sendmail without any recipient is refused and stores nothing', async () =>
     text: 'No recipients specified',
   });
   const left: string[] = [];
-  for await (const k of b.blob.list('incoming/')) left.push(k);
-  assert.deepEqual(left, []);
+  for await (const k of b.blob.list(RAW_BLOB_PREFIX)) left.push(k);
+  assert.deepEqual(left, earlier);
 });

@@ -23,6 +23,7 @@ import {
 import { runMessagePipeline, type MessageOptions } from '../src/cleanup-message.ts';
 import { headerRecipients, LfToCrlf } from '../src/sendmail.ts';
 import { makeConfig, readAll } from './fixtures.ts';
+import { RAW_BLOB_PREFIX } from '@postfleet/queue-record';
 
 test('parseAction: verbs, text, case, unknown → DUNNO', () => {
   assert.deepEqual(parseAction('REJECT go away now'), { kind: 'REJECT', text: 'go away now' });
@@ -85,7 +86,7 @@ const baseReq: CleanupRequest = {
   queueId: 'QID',
   sender: 's@example.net',
   recipients: [{ address: 'r@example.test' }],
-  rawBlobKey: 'incoming/QID',
+  rawBlobKey: `${RAW_BLOB_PREFIX}QID`,
   rawSize: 0,
   arrivalTime: '2026-01-01T00:00:00Z',
   client: {

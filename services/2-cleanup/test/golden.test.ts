@@ -8,12 +8,15 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
   decodeQueueRecord,
-  QUEUE_STREAM,
   type CleanupRequest,
   type QueueRecord,
+  queueSubject,
+  QUEUE_STREAM_SPEC,
+  rawBlobKey,
+  queueBlobKey,
 } from '@postfleet/queue-record';
 import { parse } from 'yaml';
-import { cleanupMessage, queueBlobKey } from '../src/cleanup-service.ts';
+import { cleanupMessage } from '../src/cleanup-service.ts';
 import {
   captureLog,
   crlf,
@@ -56,7 +59,7 @@ interface GoldenCase {
 let backends: Backends;
 before(async () => {
   backends = await startBackends();
-  await backends.bus.ensureStream({ name: QUEUE_STREAM, subjects: ['queue.>'] });
+  await backends.bus.ensureStream(QUEUE_STREAM_SPEC);
 });
 after(async () => {
   await backends.close();
@@ -70,13 +73,13 @@ for (const file of files) {
     const spec = parse(await readFile(join(DIR, file), 'utf8')) as GoldenCase;
     const input = crlf(await readFile(join(DIR, `${name}.eml`)));
     const r = spec.request;
-    const rawBlobKey = `incoming/${QUEUE_ID}`;
-    await backends.blob.put(rawBlobKey, input);
+    const rawKey = rawBlobKey(QUEUE_ID);
+    await backends.blob.put(rawKey, input);
     const req: CleanupRequest = {
       queueId: QUEUE_ID,
       sender: r.sender,
       recipients: r.recipients.map((x) => (typeof x === 'string' ? { address: x } : x)),
-      rawBlobKey,
+      rawBlobKey: rawKey,
       rawSize: input.length,
       arrivalTime: NOW.toISOString(),
       client: {
@@ -116,15 +119,15 @@ for (const file of files) {
     if (reply.status === 'queued') {
       assert.equal(published.length, 1, 'one queue record');
       const p = published[0]!;
-      assert.equal(p.subject, `queue.incoming.${QUEUE_ID}`);
+      assert.equal(p.subject, queueSubject('incoming', QUEUE_ID));
       assert.equal(p.opts?.msgId, QUEUE_ID);
       const record = decodeQueueRecord(p.data);
       message = await readAll(await backends.blob.get(queueBlobKey(QUEUE_ID)));
       assert.equal(record.size, message.length, 'record size is the canonical size');
       assert.equal(
-        await backends.blob.exists(rawBlobKey),
-        false,
-        'raw blob deleted after queueing',
+        await backends.blob.exists(rawKey),
+        true,
+        'cleanup leaves the raw blob to its submitter',
       );
       out += `status: queued\n${envelopeText(record)}`;
       await backends.blob.delete(queueBlobKey(QUEUE_ID));
@@ -168,7 +171,7 @@ function envelopeText(r: QueueRecord): string {
     if (rc.notify) s += ` notify=${rc.notify.join(',')}`;
     s += '\n';
   }
-  if (r.hold) s += `hold: ${r.reason ?? ''}\n`;
+  if (r.hold) s += `hold: ${r.holdReason ?? ''}\n`;
   if (r.filter) s += `filter: ${r.filter}\n`;
   s += `size: ${r.size}\n`;
   return s;

@@ -14,7 +14,7 @@ import {
   encodeAuth,
   type AuthReply,
   type AuthRequest,
-} from './auth-protocol.ts';
+} from '@postfleet/queue-record';
 import { hashPassword, parsePhc, verifyPassword } from './password.ts';
 import { normalizeAddress, type UserDirectory } from './user-directory.ts';
 import {

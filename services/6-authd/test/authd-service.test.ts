@@ -10,7 +10,7 @@ import { defaultRuntimeConfig, type RuntimeConfig } from '@postfleet/config';
 import { hashPassword } from '../src/password.ts';
 import { openUserDirectory, type UserDirectory } from '../src/user-directory.ts';
 import { startAuthdService } from '../src/authd-service.ts';
-import { createAuthClient, type Authenticate } from '../src/auth-client.ts';
+import { createAuthClient, type Authenticate } from '@postfleet/queue-record';
 
 let sql: Sql;
 let bus: Bus;

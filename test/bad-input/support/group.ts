@@ -3,6 +3,7 @@
 // 20%, every 250 queued once. Failures become one line: "<group>: <finding>; ...".
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
+import { queueBlobKey } from '@postfleet/queue-record';
 import { sleep } from './attacker.ts';
 import { describeCanary, startCanary, type Canary, type CanaryStats } from './canary.ts';
 import type { Fleet, ListenerName } from './fleet.ts';
@@ -188,7 +189,7 @@ export function slotText(g: Group, leaked: number, takers: string[] = []): strin
 async function ledgerFindings(suite: Suite, group: string): Promise<string[]> {
   const out: string[] = [];
   for (const a of suite.ledger.of(group)) {
-    const key = `queue/${a.queueId}`;
+    const key = queueBlobKey(a.queueId);
     if (!(await suite.fleet.blobExists(key).catch(() => false)))
       out.push(`${a.queueId} answered 250 but ${key} is not in the blob store`);
     const live = suite.fleet.live;

@@ -4,9 +4,10 @@
 import type { BlobStore } from '@postfleet/blob';
 import type { Bus, Subscription } from '@postfleet/bus';
 import {
-  QUEUE_INCOMING_SUBJECT_PREFIX,
   QUEUE_STREAM,
+  QUEUE_STREAM_SPEC,
   decodeQueueRecord,
+  queueSubjectFilter,
   type QueueRecord,
 } from '@postfleet/queue-record';
 
@@ -24,12 +25,12 @@ export interface QueueReader {
 
 export async function startQueueReader(bus: Bus, blob: BlobStore): Promise<QueueReader> {
   const records: QueueRecord[] = [];
-  await bus.ensureStream({ name: QUEUE_STREAM, subjects: [`${QUEUE_INCOMING_SUBJECT_PREFIX}.>`] });
+  await bus.ensureStream(QUEUE_STREAM_SPEC);
   const sub: Subscription = await bus.consume(
     {
       stream: QUEUE_STREAM,
       name: `e2e-reader-${process.pid}-${Date.now()}`,
-      filterSubject: `${QUEUE_INCOMING_SUBJECT_PREFIX}.>`,
+      filterSubject: queueSubjectFilter('incoming'),
     },
     async (m) => {
       records.push(decodeQueueRecord(m.data));

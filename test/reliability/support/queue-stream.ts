@@ -1,11 +1,12 @@
-// Reads the whole QUEUE stream (queue.incoming.>) with a fresh durable consumer
+// Reads the whole incoming queue from the QUEUE stream with a fresh durable consumer
 // until every expected queue id has arrived and the stream has been quiet for a
 // while, keeping duplicates, so the kill tests can count each queue id.
 import type { Bus } from '@postfleet/bus';
 import {
-  QUEUE_INCOMING_SUBJECT_PREFIX,
   QUEUE_STREAM,
+  QUEUE_STREAM_SPEC,
   decodeQueueRecord,
+  queueSubjectFilter,
   type QueueRecord,
 } from '@postfleet/queue-record';
 
@@ -29,12 +30,12 @@ export async function readQueueStream(
   const seqs: number[] = [];
   let last = Date.now();
   const t0 = Date.now();
-  await bus.ensureStream({ name: QUEUE_STREAM, subjects: ['queue.>'] });
+  await bus.ensureStream(QUEUE_STREAM_SPEC);
   const sub = await bus.consume(
     {
       stream: QUEUE_STREAM,
       name: `reliability-${process.pid}-${Date.now()}`,
-      filterSubject: `${QUEUE_INCOMING_SUBJECT_PREFIX}.>`,
+      filterSubject: queueSubjectFilter('incoming'),
       maxInFlight: 256,
     },
     async (m) => {

@@ -15,6 +15,7 @@ import {
   encodeJson,
   type CleanupReply,
   type CleanupRequest,
+  RAW_BLOB_PREFIX,
 } from '@postfleet/queue-record';
 import { createPgliteSql } from '@postfleet/sql';
 import { startSmtpdService, type SmtpdService } from '../../src/smtpd-service.ts';
@@ -138,7 +139,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     },
     logs,
     authCalls,
-    async blobKeys(prefix = 'incoming/') {
+    async blobKeys(prefix = RAW_BLOB_PREFIX) {
       const keys: string[] = [];
       for await (const k of blob.list(prefix)) keys.push(k);
       return keys;

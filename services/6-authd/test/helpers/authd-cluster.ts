@@ -9,8 +9,7 @@ import { startNats } from '@postfleet/harness';
 import { hashPassword, type Argon2Params } from '../../src/password.ts';
 import { openUserDirectory, type UserDirectory } from '../../src/user-directory.ts';
 import { startAuthdService } from '../../src/authd-service.ts';
-import { createAuthClient, type Authenticate } from '../../src/auth-client.ts';
-import type { AuthRequest } from '../../src/auth-protocol.ts';
+import { createAuthClient, type Authenticate, type AuthRequest } from '@postfleet/queue-record';
 import type { PenaltyPolicy } from '../../src/penalty.ts';
 
 export type BackendKind = 'embedded' | 'nats';
