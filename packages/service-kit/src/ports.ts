@@ -1,11 +1,16 @@
-// Opens the three infrastructure ports (sql, bus, blob) from the environment:
-// production adapters when NATS_URL / DATABASE_URL / S3_ENDPOINT are set,
-// embedded ones under the data directory otherwise. One instance per process.
+// Opens the infrastructure ports (sql, bus, blob) the process's roles declare,
+// from the environment: production adapters when NATS_URL / DATABASE_URL /
+// S3_ENDPOINT are set, embedded ones under the data directory otherwise. A port
+// no role declared is not opened (smtpd in a cluster never touches a database);
+// using it fails loudly. One instance per process.
 import { resolve } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { createSql, sqlKind, type Sql } from '@postfleet/sql';
 import { createBus, busKind, type Bus } from '@postfleet/bus';
 import { createBlobStore, blobKind, type BlobStore } from '@postfleet/blob';
+
+export type PortName = 'sql' | 'bus' | 'blob';
+export const PORT_NAMES: readonly PortName[] = ['sql', 'bus', 'blob'];
 
 export interface PortKinds {
   sql: string;
@@ -28,6 +33,28 @@ export interface Ports {
 export interface OpenPortsOptions {
   env?: NodeJS.ProcessEnv;
   dataDir?: string;
+  /** The ports the roles use (default all three). The embedded bus brings sql with it. */
+  needs?: readonly PortName[];
+}
+
+/** Which ports must really be opened for these needs: the embedded bus keeps its tables in sql. */
+export function portsToOpen(needs: readonly PortName[], env: NodeJS.ProcessEnv): Set<PortName> {
+  const open = new Set(needs);
+  if (open.has('bus') && busKind(env) === 'embedded') open.add('sql');
+  return open;
+}
+
+/** A port that was not opened: any use names the port and why it is missing. */
+function notOpened<T extends object>(name: PortName): T {
+  return new Proxy({} as T, {
+    get(_target, prop) {
+      if (prop === 'close') return async () => undefined;
+      if (prop === 'then') return undefined; // not a thenable
+      throw new Error(
+        `port ${name} is not open: no role in this process declared it (RoleDefinition.ports)`,
+      );
+    },
+  });
 }
 
 /** POSTFLEET_DATA_DIR, default ./.postfleet, resolved against the working directory. */
@@ -44,14 +71,21 @@ export async function openPorts(opts: OpenPortsOptions = {}): Promise<Ports> {
   const env = opts.env ?? process.env;
   const dataDir = resolve(opts.dataDir ?? dataDirFrom(env));
   await mkdir(dataDir, { recursive: true });
-  const kinds: PortKinds = { sql: sqlKind(env), bus: busKind(env), blob: blobKind(env) };
+  const open = portsToOpen(opts.needs ?? PORT_NAMES, env);
+  const kinds: PortKinds = {
+    sql: open.has('sql') ? sqlKind(env) : 'none',
+    bus: open.has('bus') ? busKind(env) : 'none',
+    blob: open.has('blob') ? blobKind(env) : 'none',
+  };
 
-  const sql = await createSql({ env, dataDir });
+  const sql = open.has('sql') ? await createSql({ env, dataDir }) : notOpened<Sql>('sql');
   let bus: Bus | undefined;
   let blob: BlobStore | undefined;
   try {
-    bus = await createBus({ env, sql });
-    blob = await createBlobStore({ env, dataDir });
+    bus = open.has('bus') ? await createBus({ env, sql }) : notOpened<Bus>('bus');
+    blob = open.has('blob')
+      ? await createBlobStore({ env, dataDir })
+      : notOpened<BlobStore>('blob');
   } catch (err) {
     await bus?.close().catch(() => undefined);
     await sql.close().catch(() => undefined);

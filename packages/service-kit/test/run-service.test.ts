@@ -1,12 +1,13 @@
 // runService with the real embedded ports and the directory config publisher:
 // roles start in order and stop in reverse, /readyz is 200 only in between,
 // a role that fails to start takes the started ones down with it, and the admin
-// API wants the token kept in the data dir (or POSTFLEET_ADMIN_TOKEN).
+// API wants the token kept in the data dir (or POSTFLEET_ADMIN_TOKEN); a process
+// opens only the ports its roles declare (no database for smtpd on NATS).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeTempDir } from '@postfleet/harness';
+import { makeTempDir, startNats } from '@postfleet/harness';
 import { runService, type RoleDefinition } from '../src/index.ts';
 
 const domainYaml = `apiVersion: postfleet.io/v1alpha1
@@ -38,6 +39,7 @@ test('roles start in order with config loaded and stop in reverse order', async 
   let url = '';
   const role = (name: string): RoleDefinition => ({
     name,
+    ports: ['bus', 'sql', 'blob'],
     async start(ctx) {
       assert.ok(ctx.config.current().domains['example.test'], 'config is loaded before start');
       assert.equal(ctx.embedded, true);
@@ -71,6 +73,7 @@ test('a role that fails to start stops the started ones in reverse and rejects',
   const events: string[] = [];
   const ok = (name: string): RoleDefinition => ({
     name,
+    ports: ['bus'],
     async start() {
       events.push(`start ${name}`);
       return { stop: async () => void events.push(`stop ${name}`) };
@@ -78,6 +81,7 @@ test('a role that fails to start stops the started ones in reverse and rejects',
   });
   const broken: RoleDefinition = {
     name: 'broken',
+    ports: ['bus'],
     async start() {
       throw new Error('cannot bind');
     },
@@ -97,6 +101,7 @@ test('the admin API wants the token runService keeps in the data dir, the same a
   const { env, cleanup } = await setup();
   const withAdmin: RoleDefinition = {
     name: 'admin-user',
+    ports: ['bus'],
     async start(ctx) {
       ctx.admin.addAdminRoute('GET', '/admin/ping', async () => ({ status: 200, body: 'pong' }));
       return { stop: async () => undefined };
@@ -124,6 +129,38 @@ test('the admin API wants the token runService keeps in the data dir, the same a
     assert.equal((await ping(svc.health.url, 'the-secret-token-of-this-pod')).status, 200);
     await svc.stop();
   } finally {
+    await cleanup();
+  }
+});
+
+test('only declared ports are opened: bus + blob roles on NATS never open a database', async () => {
+  const { env, cleanup } = await setup();
+  const nats = await startNats();
+  let sqlError = '';
+  const ingress: RoleDefinition = {
+    name: 'ingress',
+    ports: ['bus', 'blob'],
+    async start(ctx) {
+      await ctx.ports.blob.put('probe', Buffer.from('x'));
+      try {
+        await ctx.ports.sql.query('select 1');
+      } catch (err) {
+        sqlError = (err as Error).message;
+      }
+      return { stop: async () => undefined };
+    },
+  };
+  try {
+    const svc = await runService([ingress], {
+      env: { ...env, NATS_URL: nats.url, POSTFLEET_CONFIG_DIR: env.POSTFLEET_CONFIG_DIR },
+      handleSignals: false,
+    });
+    assert.deepEqual(svc.ports.kinds, { sql: 'none', bus: 'nats', blob: 'fs' });
+    assert.match(sqlError, /port sql is not open/);
+    await assert.rejects(stat(join(env.POSTFLEET_DATA_DIR!, 'pglite')), 'no PGlite directory');
+    await svc.stop();
+  } finally {
+    await nats.destroy();
     await cleanup();
   }
 });

@@ -5,6 +5,7 @@ import type { RoleDefinition } from '@postfleet/service-kit';
 
 export const deliveryRole: RoleDefinition = {
   name: 'delivery',
+  ports: ['bus'],
   async start(ctx) {
     ctx.log.info('started');
     return {

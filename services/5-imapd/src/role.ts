@@ -5,6 +5,7 @@ import type { RoleDefinition } from '@postfleet/service-kit';
 
 export const imapdRole: RoleDefinition = {
   name: 'imapd',
+  ports: ['bus'],
   async start(ctx) {
     ctx.log.info('started');
     return {
