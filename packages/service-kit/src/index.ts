@@ -8,3 +8,4 @@ export * from './health.ts';
 export * from './admin-auth.ts';
 export * from './run-service.ts';
 export * from './tls.ts';
+export * from './shell-role.ts';

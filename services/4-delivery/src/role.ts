@@ -1,17 +1,6 @@
 // The delivery role: delivery agents (local, virtual, smtp, lmtp).
-// Shell for now: it starts, logs, and stops cleanly; the work lands in files
-// named for what they do beside this one.
-import type { RoleDefinition } from '@postfleet/service-kit';
+// Shell for now (shellRole starts, logs and stops cleanly); the work lands in
+// files named for what they do beside this one.
+import { shellRole } from '@postfleet/service-kit';
 
-export const deliveryRole: RoleDefinition = {
-  name: 'delivery',
-  ports: ['bus'],
-  async start(ctx) {
-    ctx.log.info('started');
-    return {
-      async stop() {
-        ctx.log.info('stopped');
-      },
-    };
-  },
-};
+export const deliveryRole = shellRole('delivery');

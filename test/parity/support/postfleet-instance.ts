@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileResources } from '@postfleet/config';
+import { loopbackListenerEnv } from '@postfleet/harness';
 import { renderResources, type ParityResource } from '../config/postfleet-config.ts';
 import { onExit } from './exit-cleanup.ts';
 
@@ -65,13 +66,8 @@ export async function startPostfleet(opts: PostfleetOptions): Promise<PostfleetI
     HOME: process.env.HOME,
     POSTFLEET_DATA_DIR: dataDir,
     POSTFLEET_CONFIG_DIR: configDir,
+    ...loopbackListenerEnv(),
     POSTFLEET_SMTP_ADDR: `127.0.0.1:${opts.port}`,
-    POSTFLEET_SUBMISSION_ADDR: '127.0.0.1:0',
-    POSTFLEET_SUBMISSIONS_ADDR: '127.0.0.1:0',
-    POSTFLEET_IMAP_ADDR: '127.0.0.1:0',
-    POSTFLEET_IMAPS_ADDR: '127.0.0.1:0',
-    POSTFLEET_POP3_ADDR: '127.0.0.1:0',
-    POSTFLEET_POP3S_ADDR: '127.0.0.1:0',
     POSTFLEET_HTTP_ADDR: '127.0.0.1:0',
     POSTFLEET_DNS_SERVERS: opts.dnsServer,
     POSTFLEET_DNS_TIMEOUT_MS: '2000',

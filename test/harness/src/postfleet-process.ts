@@ -1,0 +1,111 @@
+// Runs `postfleet start` (or another Postfleet entry point) as a child process
+// for tests: a clean environment (PATH and HOME, no backend selection leaking in
+// from the caller), every listener on 127.0.0.1, output kept (its tail), and
+// /readyz awaited. kill() is a power cut (SIGKILL); stop() is Ctrl-C (SIGINT).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+/** Node 24 from the `node` devDependency (the system's may be older). */
+export const nodeBin = join(repoRoot, 'node_modules/.bin/node');
+export const postfleetCli = join(repoRoot, 'cli/src/postfleet.ts');
+
+const LISTENERS = ['SMTP', 'SUBMISSION', 'SUBMISSIONS', 'IMAP', 'IMAPS', 'POP3', 'POP3S'] as const;
+
+/** POSTFLEET_<LISTENER>_ADDR for every protocol listener: 127.0.0.1, any free port. */
+export function loopbackListenerEnv(): Record<string, string> {
+  return Object.fromEntries(LISTENERS.map((l) => [`POSTFLEET_${l}_ADDR`, '127.0.0.1:0']));
+}
+
+export interface PostfleetProcessOptions {
+  /** Added to PATH, HOME and the loopback listeners: data/config dirs, backends, ports. */
+  env: Record<string, string | undefined>;
+  /** The health endpoint's port (also set as POSTFLEET_HTTP_ADDR). */
+  httpPort: number;
+  /** Arguments after node (default: the postfleet CLI and `start`). */
+  args?: string[];
+  readyTimeoutMs?: number;
+  /** How much output to keep (default 400,000 characters, the tail). */
+  keepChars?: number;
+}
+
+export interface PostfleetProcess {
+  child: ChildProcess;
+  /** http://127.0.0.1:<httpPort> */
+  httpBase: string;
+  readyMs: number;
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGKILL and wait for the exit. */
+  kill(): Promise<void>;
+  /** SIGINT and wait for the exit code (SIGKILL after timeoutMs). */
+  stop(timeoutMs?: number): Promise<number | null>;
+}
+
+export async function startPostfleetProcess(
+  opts: PostfleetProcessOptions,
+): Promise<PostfleetProcess> {
+  const keepChars = opts.keepChars ?? 400_000;
+  const readyTimeoutMs = opts.readyTimeoutMs ?? 120_000;
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    ...loopbackListenerEnv(),
+    POSTFLEET_HTTP_ADDR: `127.0.0.1:${opts.httpPort}`,
+    ...opts.env,
+  };
+  const t0 = performance.now();
+  const child = spawn(nodeBin, opts.args ?? [postfleetCli, 'start'], {
+    cwd: repoRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const keep = (b: Buffer): void => {
+    out += b.toString();
+    if (out.length > keepChars * 2) out = out.slice(-keepChars);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  let done = false;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => {
+      done = true;
+      resolve({ code, signal });
+    }),
+  );
+  const httpBase = `http://127.0.0.1:${opts.httpPort}`;
+  for (;;) {
+    if (done) throw new Error(`postfleet exited before ready:\n${out.slice(-8000)}`);
+    if (performance.now() - t0 > readyTimeoutMs) {
+      child.kill('SIGKILL');
+      throw new Error(`postfleet not ready within ${readyTimeoutMs} ms:\n${out.slice(-8000)}`);
+    }
+    const status = await fetch(`${httpBase}/readyz`).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 200) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    child,
+    httpBase,
+    readyMs: Math.round(performance.now() - t0),
+    output: () => out,
+    exited,
+    async kill() {
+      if (!done) child.kill('SIGKILL');
+      await exited;
+    },
+    async stop(timeoutMs = 20_000) {
+      if (done) return (await exited).code;
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      const { code } = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
