@@ -14,7 +14,7 @@ import {
   type SubmissionRequest,
 } from '@postfleet/queue-record';
 import { startCleanupService } from '../src/cleanup-service.ts';
-import { captureLog, makeConfig, startBackends, type Backends } from './fixtures.ts';
+import { cleanupDeps, makeConfig, startBackends, type Backends } from './fixtures.ts';
 
 const config = makeConfig({
   users: ['alice@example.test'],
@@ -31,13 +31,7 @@ let service: { stop(): Promise<void> };
 
 before(async () => {
   b = await startBackends();
-  service = await startCleanupService({
-    bus: b.bus,
-    blob: b.blob,
-    config: () => config,
-    log: captureLog().log,
-    myhostname: 'mx.example.test',
-  });
+  service = await startCleanupService(cleanupDeps(b, config));
 });
 
 after(async () => {
@@ -92,13 +86,7 @@ test('no cleanup answering: tempfail within the timeout, the raw blob removed', 
     assert.match(reply.status === 'tempfail' ? reply.text : '', /^cleanup unavailable: /);
     assert.deepEqual(await rawKeys(), []);
   } finally {
-    service = await startCleanupService({
-      bus: b.bus,
-      blob: b.blob,
-      config: () => config,
-      log: captureLog().log,
-      myhostname: 'mx.example.test',
-    });
+    service = await startCleanupService(cleanupDeps(b, config));
   }
 });
 

@@ -30,7 +30,15 @@ import {
 import { createFsBlobStore } from '@postfleet/blob';
 import { cleanupMessage, startCleanupService } from '../src/cleanup-service.ts';
 import { submitMessage } from '../src/sendmail.ts';
-import { captureLog, makeConfig, readAll, startBackends, type Backends } from './fixtures.ts';
+import {
+  captureLog,
+  makeConfig,
+  readAll,
+  startBackends,
+  type Backends,
+  cleanupDeps,
+  requestToBob,
+} from './fixtures.ts';
 
 const config = makeConfig({
   users: ['alice@example.test', 'bob@example.test'],
@@ -58,13 +66,7 @@ const records = new Map<string, QueueRecord>();
 
 before(async () => {
   b = await startBackends();
-  service = await startCleanupService({
-    bus: b.bus,
-    blob: b.blob,
-    config: () => config,
-    log: captureLog().log,
-    myhostname: 'mx.example.test',
-  });
+  service = await startCleanupService(cleanupDeps(b, config));
   consumer = await b.bus.consume(
     { stream: QUEUE_STREAM, name: 'test-qmgr', filterSubject: queueSubjectFilter('incoming') },
     async (m) => {
@@ -291,21 +293,7 @@ test('tempfail: missing raw blob, and a blob store that cannot write queue/ (451
       log: captureLog().log,
       myhostname: 'mx.example.test',
     },
-    {
-      queueId,
-      sender: 'carol@example.net',
-      recipients: [{ address: 'bob@example.test' }],
-      rawBlobKey: rawBlobKey(queueId),
-      rawSize: 10,
-      arrivalTime: new Date().toISOString(),
-      client: {
-        address: '192.0.2.7',
-        hostname: 'unknown',
-        reverseHostname: 'unknown',
-        protocol: 'ESMTP',
-        listener: 'smtp',
-      },
-    },
+    requestToBob(queueId, { rawSize: 10 }),
   );
   assert.equal(reply.status, 'tempfail');
   assert.equal(b.published.length, before);
@@ -318,28 +306,8 @@ test('publish failure (no QUEUE stream on this bus): tempfail, canonical blob ke
     const queueId = newQueueId();
     await other.blob.put(rawBlobKey(queueId), message('hello'));
     const reply = await cleanupMessage(
-      {
-        bus: other.bus,
-        blob: other.blob,
-        config: () => config,
-        log: captureLog().log,
-        myhostname: 'mx.example.test',
-      },
-      {
-        queueId,
-        sender: 'carol@example.net',
-        recipients: [{ address: 'bob@example.test' }],
-        rawBlobKey: rawBlobKey(queueId),
-        rawSize: 10,
-        arrivalTime: new Date().toISOString(),
-        client: {
-          address: '192.0.2.7',
-          hostname: 'unknown',
-          reverseHostname: 'unknown',
-          protocol: 'ESMTP',
-          listener: 'smtp',
-        },
-      },
+      cleanupDeps(other, config),
+      requestToBob(queueId, { rawSize: 10 }),
     );
     assert.deepEqual(reply, { status: 'tempfail', text: 'Error: queue file publish error' });
     assert.equal(other.published.length, 1, 'publish was attempted');
@@ -414,30 +382,7 @@ test(
     const queueId = newQueueId();
     const withChecks = await peakMemory(async () => {
       await b.blob.put(rawBlobKey(queueId), largeMessage());
-      return cleanupMessage(
-        {
-          bus: b.bus,
-          blob: b.blob,
-          config: () => checked,
-          log: captureLog().log,
-          myhostname: 'mx.example.test',
-        },
-        {
-          queueId,
-          sender: 'carol@example.net',
-          recipients: [{ address: 'bob@example.test' }],
-          rawBlobKey: rawBlobKey(queueId),
-          rawSize: 0,
-          arrivalTime: new Date().toISOString(),
-          client: {
-            address: '192.0.2.7',
-            hostname: 'unknown',
-            reverseHostname: 'unknown',
-            protocol: 'ESMTP',
-            listener: 'smtp',
-          },
-        },
-      );
+      return cleanupMessage(cleanupDeps(b, checked), requestToBob(queueId, { rawSize: 0 }));
     });
     assert.equal(withChecks.result.status, 'queued', JSON.stringify(withChecks.result));
     await b.blob.delete(queueBlobKey(queueId));
@@ -465,28 +410,8 @@ async function cleanDirect(
   const queueId = newQueueId();
   await b.blob.put(rawBlobKey(queueId), raw);
   const reply = await cleanupMessage(
-    {
-      bus: b.bus,
-      blob: b.blob,
-      config: () => cfg,
-      log: captureLog().log,
-      myhostname: 'mx.example.test',
-    },
-    {
-      queueId,
-      sender: 'carol@example.net',
-      recipients: [{ address: 'bob@example.test' }],
-      rawBlobKey: rawBlobKey(queueId),
-      rawSize: raw.length,
-      arrivalTime: new Date().toISOString(),
-      client: {
-        address: '192.0.2.7',
-        hostname: 'unknown',
-        reverseHostname: 'unknown',
-        protocol: 'ESMTP',
-        listener: 'smtp',
-      },
-    },
+    cleanupDeps(b, cfg),
+    requestToBob(queueId, { rawSize: raw.length }),
   );
   if (reply.status !== 'queued') return { reply, stored: null };
   const stored = (await readAll(await b.blob.get(queueBlobKey(queueId)))).toString('latin1');

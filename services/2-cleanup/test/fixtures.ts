@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createFsBlobStore, type BlobStore } from '@postfleet/blob';
 import { createEmbeddedBus, type Bus, type PublishOptions } from '@postfleet/bus';
+import { rawBlobKey, type CleanupRequest } from '@postfleet/queue-record';
 import type {
   AddressMapSpec,
   EffectivePolicy,
@@ -16,6 +17,7 @@ import type {
 } from '@postfleet/config';
 import { createPgliteSql } from '@postfleet/sql';
 import { pino, type Logger } from 'pino';
+import type { CleanupDeps } from '../src/cleanup-service.ts';
 
 export interface ConfigSketch {
   domains?: Record<string, Omit<MailDomainSpec, 'domain'>>;
@@ -118,4 +120,35 @@ export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
 /** LF → CRLF for fixture text (bare LF only). */
 export function crlf(data: Buffer): Buffer {
   return Buffer.from(data.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
+}
+
+/** cleanup's dependencies on these backends, with a captured log and mx.example.test. */
+export function cleanupDeps(b: { bus: Bus; blob: BlobStore }, config: RuntimeConfig): CleanupDeps {
+  return {
+    bus: b.bus,
+    blob: b.blob,
+    config: () => config,
+    log: captureLog().log,
+    myhostname: 'mx.example.test',
+  };
+}
+
+/** A request from carol@example.net to bob@example.test, raw blob at incoming/<queueId>, client unknown. */
+export function requestToBob(queueId: string, over: Partial<CleanupRequest> = {}): CleanupRequest {
+  return {
+    queueId,
+    sender: 'carol@example.net',
+    recipients: [{ address: 'bob@example.test' }],
+    rawBlobKey: rawBlobKey(queueId),
+    rawSize: 0,
+    arrivalTime: new Date().toISOString(),
+    client: {
+      address: '192.0.2.7',
+      hostname: 'unknown',
+      reverseHostname: 'unknown',
+      protocol: 'ESMTP',
+      listener: 'smtp',
+    },
+    ...over,
+  };
 }
