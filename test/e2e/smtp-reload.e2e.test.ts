@@ -2,14 +2,14 @@
 // reaches the next connection's greeting, and new certificate files on disk are
 // presented by the next TLS handshake (STARTTLS on 25 and implicit TLS on 465).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { makeTestCert } from '@postfleet/harness';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { RawSmtp } from './support/raw-smtp.ts';
-import { domain, policy, sleep } from './support/scenario.ts';
+import { domain, policy, sleep, user } from './support/scenario.ts';
 import {
   BACKEND_LABEL,
   startStack,
@@ -20,37 +20,15 @@ import {
 
 /** A fresh self-signed pair for name, written as cert.pem/key.pem under dir (atomically). */
 function writeCert(dir: string, name: string): string {
-  const tmp = mkdtempSync(join(tmpdir(), 'e2e-cert-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-days',
-        '2',
-        '-subj',
-        `/CN=${name}`,
-        '-keyout',
-        join(tmp, 'key.pem'),
-        '-out',
-        join(tmp, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    for (const f of ['key.pem', 'cert.pem']) {
-      writeFileSync(join(dir, `.${f}`), readFileSync(join(tmp, f)));
-      renameSync(join(dir, `.${f}`), join(dir, f));
-    }
-    return name;
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
+  const pair = makeTestCert(name, 'ec');
+  for (const [f, pem] of [
+    ['key.pem', pair.key],
+    ['cert.pem', pair.cert],
+  ] as const) {
+    writeFileSync(join(dir, `.${f}`), pem);
+    renameSync(join(dir, `.${f}`), join(dir, f));
   }
+  return name;
 }
 
 /** The CN of the certificate the implicit-TLS listener presents. */
@@ -74,6 +52,7 @@ for (const kind of ['embedded', 'real'] as BackendKind[]) {
       stack = await startStack(kind, {
         resources: [
           domain('example.test'),
+          user('bob@example.test'),
           policy('all', { parameters: { myhostname: 'mx1.example.test' } }),
         ],
         env: {
@@ -94,6 +73,7 @@ for (const kind of ['embedded', 'real'] as BackendKind[]) {
       assert.match((await before.reply()) ?? '', /^220 mx1\.example\.test /);
       await stack.setConfig([
         domain('example.test'),
+        user('bob@example.test'),
         policy('all', { parameters: { myhostname: 'mx2.example.test' } }),
       ]);
       const c = await RawSmtp.open(stack.smtpPort);
@@ -101,7 +81,7 @@ for (const kind of ['embedded', 'real'] as BackendKind[]) {
       // cleanup names itself with the new name too (Received: by …, Message-ID)
       await c.cmd('EHLO client.example.org');
       await c.cmd('MAIL FROM:<a@example.org>');
-      await c.cmd('RCPT TO:<postmaster@example.test>');
+      await c.cmd('RCPT TO:<bob@example.test>');
       await c.cmd('DATA');
       const done = (await c.cmd('Subject: after reload\r\n\r\nhi\r\n.')) ?? '';
       const id = /queued as (\S+)$/.exec(done)?.[1] ?? '';

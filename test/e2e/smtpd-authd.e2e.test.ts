@@ -19,7 +19,7 @@ import { authdAuthenticate } from '../../services/1-smtpd/src/role.ts';
 import { RawClient } from '../../services/1-smtpd/test/helpers/raw-client.ts';
 import { stubEngine } from '../../services/1-smtpd/test/helpers/stub-engine.ts';
 import { testConfig } from '../../services/1-smtpd/test/helpers/policy.ts';
-import { makeTestCert } from '../../services/1-smtpd/test/helpers/tls-cert.ts';
+import { makeTestCert } from '@postfleet/harness';
 
 const MYHOSTNAME = 'mx.test.example';
 const ALICE = 'alice@example.test';

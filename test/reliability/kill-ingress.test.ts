@@ -15,6 +15,7 @@ import {
   startNats,
   startPostgres,
   type TempDir,
+  EXAMPLE_DOMAIN_YAML,
 } from '@postfleet/harness';
 import { queueBlobKey } from '@postfleet/queue-record';
 import { createPgliteSql } from '@postfleet/sql';
@@ -30,14 +31,7 @@ const CLIENTS = 4;
 /** High enough that the clients are still sending when the kill comes (about 3 s). */
 const MAX_PER_CLIENT = 500;
 
-const domainYaml = `apiVersion: postfleet.io/v1alpha1
-kind: MailDomain
-metadata:
-  name: example-test
-spec:
-  domain: example.test
-  class: virtual
-`;
+const domainYaml = EXAMPLE_DOMAIN_YAML;
 
 async function readBlob(blob: BlobStore, key: string): Promise<string> {
   const chunks: Buffer[] = [];

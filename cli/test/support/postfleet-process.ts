@@ -1,6 +1,7 @@
 // Starts `postfleet start` as a child process on free ports with temporary
 // data and config directories, for CLI tests; waits for /readyz.
 import {
+  EXAMPLE_DOMAIN_YAML,
   freePort,
   nodeBin,
   postfleetCli,
@@ -13,14 +14,7 @@ export const root = repoRoot;
 export const node = nodeBin;
 export const cli = postfleetCli;
 
-export const domainYaml = `apiVersion: postfleet.io/v1alpha1
-kind: MailDomain
-metadata:
-  name: example-test
-spec:
-  domain: example.test
-  class: virtual
-`;
+export const domainYaml = EXAMPLE_DOMAIN_YAML;
 
 export interface Started extends PostfleetProcess {
   base: string;

@@ -7,17 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeTempDir, startNats } from '@postfleet/harness';
+import { makeTempDir, startNats, EXAMPLE_DOMAIN_YAML } from '@postfleet/harness';
 import { runService, type RoleDefinition } from '../src/index.ts';
 
-const domainYaml = `apiVersion: postfleet.io/v1alpha1
-kind: MailDomain
-metadata:
-  name: example-test
-spec:
-  domain: example.test
-  class: virtual
-`;
+const domainYaml = EXAMPLE_DOMAIN_YAML;
 
 async function setup() {
   const data = await makeTempDir('sk-data-');

@@ -8,3 +8,4 @@ export * from './s3.ts';
 export * from './temp.ts';
 export * from './dns.ts';
 export * from './postfleet-process.ts';
+export * from './tls-cert.ts';

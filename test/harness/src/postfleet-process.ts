@@ -11,6 +11,16 @@ export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const nodeBin = join(repoRoot, 'node_modules/.bin/node');
 export const postfleetCli = join(repoRoot, 'cli/src/postfleet.ts');
 
+/** The smallest useful configuration: one virtual domain, example.test. */
+export const EXAMPLE_DOMAIN_YAML = `apiVersion: postfleet.io/v1alpha1
+kind: MailDomain
+metadata:
+  name: example-test
+spec:
+  domain: example.test
+  class: virtual
+`;
+
 const LISTENERS = ['SMTP', 'SUBMISSION', 'SUBMISSIONS', 'IMAP', 'IMAPS', 'POP3', 'POP3S'] as const;
 
 /** POSTFLEET_<LISTENER>_ADDR for every protocol listener: 127.0.0.1, any free port. */

@@ -8,6 +8,7 @@ import { rmSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
+import { makeTestCert } from '@postfleet/harness';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { PostfixSeed } from '../config/postfix-config.ts';
@@ -80,21 +81,9 @@ function masterCf(port: number): string {
 }
 
 async function selfSignedCert(confDir: string): Promise<void> {
-  await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=mx.parity.test',
-    '-keyout',
-    join(confDir, 'tls.key'),
-    '-out',
-    join(confDir, 'tls.crt'),
-  ]);
+  const pair = makeTestCert('mx.parity.test');
+  await writeFile(join(confDir, 'tls.key'), pair.key);
+  await writeFile(join(confDir, 'tls.crt'), pair.cert);
 }
 
 function canConnect(port: number): Promise<boolean> {

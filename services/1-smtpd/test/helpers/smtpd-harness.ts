@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { makeTestCert } from '@postfleet/harness';
 import { pino } from 'pino';
 import { createFsBlobStore, type BlobStore } from '@postfleet/blob';
 import { createEmbeddedBus, type Bus } from '@postfleet/bus';
@@ -21,7 +22,6 @@ import { createPgliteSql } from '@postfleet/sql';
 import { startSmtpdService, type SmtpdService } from '../../src/smtpd-service.ts';
 import { stubEngine, type StubEngine } from './stub-engine.ts';
 import { testConfig } from './policy.ts';
-import { makeTestCert } from './tls-cert.ts';
 
 export const MYHOSTNAME = 'mx.test.example';
 export const PASSWORD = `pw-${Math.random().toString(36).slice(2)}`;
@@ -43,6 +43,8 @@ export interface Harness {
   cleanup: { behaviour: CleanupBehaviour };
   config: RuntimeConfig;
   setPolicy(listener: ListenerName, over: Partial<EffectivePolicy>): void;
+  /** Overlay main.cf (global) settings for the next connections; {} restores the defaults. */
+  setSettings(settings: RuntimeConfig['settings']): void;
   logs: string[];
   /** The client each SASL check was made for. */
   authCalls: { address: string; listener: ListenerName }[];
@@ -136,6 +138,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         ...config,
         policies: { ...config.policies, [listener]: { ...config.policies[listener], ...over } },
       };
+    },
+    setSettings(settings) {
+      config = { ...config, settings };
     },
     logs,
     authCalls,

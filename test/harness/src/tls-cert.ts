@@ -5,8 +5,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export function makeTestCert(hostname = 'mx.test.example'): { key: Buffer; cert: Buffer } {
-  const dir = mkdtempSync(join(tmpdir(), 'smtpd-cert-'));
+/** RSA 2048 by default; `ec` gives a P-256 key (quicker, and a different key type to tell apart). */
+export function makeTestCert(
+  hostname = 'mx.test.example',
+  keyType: 'rsa' | 'ec' = 'rsa',
+): { key: Buffer; cert: Buffer } {
+  const dir = mkdtempSync(join(tmpdir(), 'test-cert-'));
   try {
     execFileSync(
       'openssl',
@@ -14,7 +18,7 @@ export function makeTestCert(hostname = 'mx.test.example'): { key: Buffer; cert:
         'req',
         '-x509',
         '-newkey',
-        'rsa:2048',
+        ...(keyType === 'rsa' ? ['rsa:2048'] : ['ec', '-pkeyopt', 'ec_paramgen_curve:P-256']),
         '-nodes',
         '-days',
         '2',
