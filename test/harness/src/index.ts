@@ -9,3 +9,4 @@ export * from './temp.ts';
 export * from './dns.ts';
 export * from './postfleet-process.ts';
 export * from './tls-cert.ts';
+export * from './raw-smtp-socket.ts';
