@@ -1,7 +1,7 @@
 // authd's failed-login penalties with two replicas on each bus backend: a valid
 // login does not clear another user's failures from the IP, parallel guesses cost
 // what sequential ones do, a full queue is refused unchecked, other IPs are unaffected.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -12,6 +12,7 @@ import {
   timedAuth,
   type AuthdCluster,
 } from './helpers/authd-cluster.ts';
+import { suiteFixture } from '@postfleet/harness';
 import type { PenaltyPolicy } from '../src/penalty.ts';
 
 const A = 'alice@example.test';
@@ -50,18 +51,16 @@ for (const kind of BACKENDS) {
       windowMs: 60_000,
       maxWaitMs: 60_000,
     };
-    let c: AuthdCluster;
-    before(async () => {
-      c = await startAuthdCluster(kind, {
-        replicas: 2,
-        penalty: policy,
-        users: USERS,
-        argon2: CHEAP_ARGON2,
-      });
-    });
-    after(async () => {
-      await c.stop();
-    });
+    const c = suiteFixture(
+      () =>
+        startAuthdCluster(kind, {
+          replicas: 2,
+          penalty: policy,
+          users: USERS,
+          argon2: CHEAP_ARGON2,
+        }),
+      (cluster) => cluster.stop(),
+    );
 
     test("alternating a valid login as A with guesses at B: B's guess delays keep growing", async (t) => {
       const ip = '203.0.113.10';
@@ -121,18 +120,16 @@ for (const kind of BACKENDS) {
 
   describe(`authd penalty queue and window, 2 replicas (${kind})`, () => {
     const policy: PenaltyPolicy = { baseDelayMs: 50, maxDelayMs: 400, windowMs: 3000 };
-    let c: AuthdCluster;
-    before(async () => {
-      c = await startAuthdCluster(kind, {
-        replicas: 2,
-        penalty: policy,
-        users: USERS,
-        argon2: CHEAP_ARGON2,
-      });
-    });
-    after(async () => {
-      await c.stop();
-    });
+    const c = suiteFixture(
+      () =>
+        startAuthdCluster(kind, {
+          replicas: 2,
+          penalty: policy,
+          users: USERS,
+          argon2: CHEAP_ARGON2,
+        }),
+      (cluster) => cluster.stop(),
+    );
 
     test('guesses that would wait longer than the cap are refused at once, unchecked; a valid login still gets in', async (t) => {
       const ip = '203.0.113.30';

@@ -11,6 +11,7 @@ import {
   timedAuth,
   type AuthdCluster,
 } from './helpers/authd-cluster.ts';
+import { suiteFixture } from '@postfleet/harness';
 import { hashPassword } from '../src/password.ts';
 
 const A = 'alice@example.test';
@@ -73,17 +74,15 @@ describe('authd: user enumeration (embedded)', () => {
 
 for (const kind of BACKENDS) {
   describe(`authd: PLAIN authzid (${kind})`, () => {
-    let c: AuthdCluster;
-    before(async () => {
-      c = await startAuthdCluster(kind, {
-        penalty: NO_PENALTY,
-        users: { [A]: 'alice-pw', [B]: 'bob-pw' },
-        argon2: CHEAP_ARGON2,
-      });
-    });
-    after(async () => {
-      await c.stop();
-    });
+    const c = suiteFixture(
+      () =>
+        startAuthdCluster(kind, {
+          penalty: NO_PENALTY,
+          users: { [A]: 'alice-pw', [B]: 'bob-pw' },
+          argon2: CHEAP_ARGON2,
+        }),
+      (cluster) => cluster.stop(),
+    );
     const ip = '192.0.2.60';
 
     test('an authzid naming another user is refused, even with the right password', async () => {

@@ -10,3 +10,4 @@ export * from './dns.ts';
 export * from './postfleet-process.ts';
 export * from './tls-cert.ts';
 export * from './raw-smtp-socket.ts';
+export * from './suite-fixture.ts';
