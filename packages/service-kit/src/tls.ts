@@ -26,26 +26,35 @@ async function readIfExists(path: string): Promise<string | null> {
 }
 
 /**
- * POSTFLEET_TLS_CERT + POSTFLEET_TLS_KEY (PEM file paths) win; otherwise
- * <dataDir>/tls/{cert,key}.pem, generated when absent.
+ * The configured pair (smtpd_tls_cert_file + smtpd_tls_key_file) wins, then
+ * POSTFLEET_TLS_CERT + POSTFLEET_TLS_KEY (PEM file paths, e.g. a mounted Secret);
+ * otherwise <dataDir>/tls/{cert,key}.pem, generated when absent.
  */
 export async function loadTlsMaterial(opts: {
   env: NodeJS.ProcessEnv;
   dataDir: string;
   hostname: string;
+  /** From the configuration: smtpd_tls_cert_file and smtpd_tls_key_file ('' = not set). */
+  certFile?: string;
+  keyFile?: string;
 }): Promise<TlsMaterial> {
   const { env } = opts;
-  if (env.POSTFLEET_TLS_CERT || env.POSTFLEET_TLS_KEY) {
-    if (!env.POSTFLEET_TLS_CERT || !env.POSTFLEET_TLS_KEY)
-      throw new Error('set both POSTFLEET_TLS_CERT and POSTFLEET_TLS_KEY (PEM file paths)');
-    return {
-      cert: await readFile(env.POSTFLEET_TLS_CERT, 'utf8'),
-      key: await readFile(env.POSTFLEET_TLS_KEY, 'utf8'),
-      source: env.POSTFLEET_TLS_CERT,
-      certPath: env.POSTFLEET_TLS_CERT,
-      keyPath: env.POSTFLEET_TLS_KEY,
-    };
-  }
+  const pair = (certPath: string, keyPath: string, names: string) => {
+    if (!certPath || !keyPath) throw new Error(`set both ${names} (PEM file paths)`);
+    return readPair(certPath, keyPath);
+  };
+  if (opts.certFile || opts.keyFile)
+    return pair(
+      opts.certFile ?? '',
+      opts.keyFile ?? '',
+      'smtpd_tls_cert_file and smtpd_tls_key_file',
+    );
+  if (env.POSTFLEET_TLS_CERT || env.POSTFLEET_TLS_KEY)
+    return pair(
+      env.POSTFLEET_TLS_CERT ?? '',
+      env.POSTFLEET_TLS_KEY ?? '',
+      'POSTFLEET_TLS_CERT and POSTFLEET_TLS_KEY',
+    );
   const dir = join(opts.dataDir, 'tls');
   const certPath = join(dir, 'cert.pem');
   const keyPath = join(dir, 'key.pem');
@@ -121,5 +130,15 @@ export function watchTlsMaterial(
     stop() {
       for (const path of [material.certPath, material.keyPath]) unwatchFile(path, check);
     },
+  };
+}
+
+async function readPair(certPath: string, keyPath: string): Promise<TlsMaterial> {
+  return {
+    cert: await readFile(certPath, 'utf8'),
+    key: await readFile(keyPath, 'utf8'),
+    source: certPath,
+    certPath,
+    keyPath,
   };
 }

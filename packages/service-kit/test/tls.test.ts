@@ -54,6 +54,39 @@ test('cluster: certificate and key files from the environment win; half a pair i
   }
 });
 
+test('configured smtpd_tls_cert_file/key_file win over the environment; half a pair is an error', async () => {
+  const dir = await makeTempDir();
+  try {
+    const gen = await loadTlsMaterial({ env: {}, dataDir: dir.path, hostname: 'a.example.test' });
+    await writeFile(join(dir.path, 'c.pem'), gen.cert);
+    await writeFile(join(dir.path, 'k.pem'), gen.key);
+    const env = {
+      POSTFLEET_TLS_CERT: '/nonexistent/c.pem',
+      POSTFLEET_TLS_KEY: '/nonexistent/k.pem',
+    };
+    const got = await loadTlsMaterial({
+      env,
+      dataDir: '/nonexistent',
+      hostname: 'x',
+      certFile: join(dir.path, 'c.pem'),
+      keyFile: join(dir.path, 'k.pem'),
+    });
+    assert.equal(got.source, join(dir.path, 'c.pem'));
+    assert.equal(got.key, gen.key);
+    await assert.rejects(
+      loadTlsMaterial({
+        env: {},
+        dataDir: dir.path,
+        hostname: 'x',
+        certFile: join(dir.path, 'c.pem'),
+      }),
+      /smtpd_tls_cert_file and smtpd_tls_key_file/,
+    );
+  } finally {
+    await dir.remove();
+  }
+});
+
 test('the generated material completes a TLS handshake', async () => {
   const dir = await makeTempDir();
   const tls = await loadTlsMaterial({ env: {}, dataDir: dir.path, hostname: 'localhost' });

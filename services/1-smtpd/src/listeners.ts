@@ -130,7 +130,11 @@ export async function openListener(
     // Implicit TLS: the handshake deadline destroys the TLS socket itself; destroying
     // the TCP socket under a handshake in progress tears the TLS wrap down from below.
     const handshakeMs = policy.smtpd_starttls_timeout * 1000;
-    const secure = new TLSSocket(socket, { isServer: true, secureContext: w.tlsContext.current() });
+    // implicit TLS is mandatory TLS: smtpd_tls_mandatory_protocols/_ciphers apply
+    const secure = new TLSSocket(socket, {
+      isServer: true,
+      secureContext: w.tlsContext.current(true),
+    });
     let settled = false;
     const fail = (why: string): void => {
       if (settled) return;
@@ -156,7 +160,7 @@ export async function openListener(
     pending.delete(socket);
     if (socket.destroyed) return;
     const s = createSmtpSession(ctx, socket, {
-      secureContext: () => w.tlsContext.current(),
+      secureContext: () => w.tlsContext.current(ctx.policy.smtpd_tls_security_level === 'encrypt'),
       onSecure(tls) {
         tlsEstablished(ctx, tls);
         ctx.helo = null; // RFC 3207 §4.2: the client starts over with EHLO

@@ -34,10 +34,13 @@ export const smtpdRole: RoleDefinition = {
     const myhostname = hostname();
     const resolver = resolverFromEnv(ctx.env);
     const auth = createAuthClient(ctx.ports.bus);
+    const settings = ctx.config.current().settings;
     const tls = await loadTlsMaterial({
       env: ctx.env,
       dataDir: ctx.ports.dataDir,
       hostname: myhostname,
+      certFile: globalSetting(settings, 'smtpd_tls_cert_file'),
+      keyFile: globalSetting(settings, 'smtpd_tls_key_file'),
     });
     // per-IP limits hold across smtpd replicas (synchronised through the bus KV)
     const anvil = await createAnvil(ctx.ports.bus);

@@ -25,7 +25,7 @@ const STOP_GRACE_MS = 10_000;
 
 export async function startSmtpdService(deps: SmtpdDeps): Promise<SmtpdService> {
   const anvil = deps.anvil ?? createLocalAnvil();
-  const tlsContext = createTlsContext(deps.tls);
+  const tlsContext = createTlsContext(deps.tls, () => deps.config().settings);
   const wiring = {
     deps,
     anvil,

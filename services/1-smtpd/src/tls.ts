@@ -1,52 +1,85 @@
-// TLS for all three listeners: server options (TLS 1.2 minimum, AEAD suites only),
-// the secure context every handshake uses (implicit TLS and STARTTLS; replaced when
-// the certificate files change), and what a finished handshake records.
+// TLS for all three listeners: server options from the catalogue's TLS settings
+// (smtpd_tls_protocols / _ciphers / _exclude_ciphers, and the _mandatory_ ones
+// where TLS is required: port 465 and smtpd_tls_security_level encrypt), the
+// secure contexts handshakes use (rebuilt when the certificate files or the
+// settings change), and what a finished handshake records.
 import {
   createSecureContext,
   type SecureContext,
   type SecureContextOptions,
   type TLSSocket,
 } from 'node:tls';
+import {
+  globalSetting,
+  parseTlsProtocols,
+  tlsCipherList,
+  type GlobalSettings,
+} from '@postfleet/config';
 import type { SmtpdDeps } from './smtpd-deps.ts';
 import { clientName, type ConnContext } from './session-state.ts';
 
-/**
- * TLS 1.2 suites with forward secrecy and an AEAD cipher (no CBC, no SHA-1 MACs);
- * TLS 1.3 suites are all AEAD and stay OpenSSL's default.
- */
-export const TLS12_CIPHERS = [
-  'ECDHE-ECDSA-AES128-GCM-SHA256',
-  'ECDHE-RSA-AES128-GCM-SHA256',
-  'ECDHE-ECDSA-AES256-GCM-SHA384',
-  'ECDHE-RSA-AES256-GCM-SHA384',
-  'ECDHE-ECDSA-CHACHA20-POLY1305',
-  'ECDHE-RSA-CHACHA20-POLY1305',
-  'DHE-RSA-AES128-GCM-SHA256',
-  'DHE-RSA-AES256-GCM-SHA384',
-].join(':');
-
-export function tlsServerOptions(tls: SmtpdDeps['tls']): SecureContextOptions {
+/** Options for one handshake kind; the compiler has validated the settings (defaults on a bad hand-built one). */
+export function tlsServerOptions(
+  tls: SmtpdDeps['tls'],
+  settings: GlobalSettings,
+  mandatory: boolean,
+): SecureContextOptions {
+  const protocols = parseTlsProtocols(
+    globalSetting(settings, mandatory ? 'smtpd_tls_mandatory_protocols' : 'smtpd_tls_protocols'),
+  );
+  const ciphers = tlsCipherList(
+    globalSetting(settings, mandatory ? 'smtpd_tls_mandatory_ciphers' : 'smtpd_tls_ciphers'),
+    globalSetting(settings, 'smtpd_tls_exclude_ciphers'),
+  );
   return {
     key: tls.key,
     cert: tls.cert,
-    minVersion: 'TLSv1.2',
-    ciphers: TLS12_CIPHERS,
+    ...('error' in protocols ? { minVersion: 'TLSv1.2' } : protocols),
+    ...(typeof ciphers === 'string' ? { ciphers } : {}),
     honorCipherOrder: true,
   };
 }
 
-/** The context handshakes use; replace() swaps in a new certificate. */
+/** The contexts handshakes use; replace() swaps in a new certificate. */
 export interface TlsContext {
-  current(): SecureContext;
+  /** For a handshake where TLS is mandatory (465, encrypt) or opportunistic. */
+  current(mandatory: boolean): SecureContext;
   replace(tls: SmtpdDeps['tls']): void;
 }
 
-export function createTlsContext(tls: SmtpdDeps['tls']): TlsContext {
-  let context = createSecureContext(tlsServerOptions(tls));
+/** The settings a context depends on, as one comparable string. */
+function tlsSettingsKey(settings: GlobalSettings): string {
+  return TLS_SETTINGS.map((name) => globalSetting(settings, name)).join('|');
+}
+
+const TLS_SETTINGS = [
+  'smtpd_tls_protocols',
+  'smtpd_tls_mandatory_protocols',
+  'smtpd_tls_ciphers',
+  'smtpd_tls_mandatory_ciphers',
+  'smtpd_tls_exclude_ciphers',
+] as const;
+
+export function createTlsContext(
+  tls: SmtpdDeps['tls'],
+  settings: () => GlobalSettings,
+): TlsContext {
+  const build = (material: SmtpdDeps['tls'], s: GlobalSettings) => ({
+    key: tlsSettingsKey(s),
+    material,
+    contexts: [false, true].map((mandatory) =>
+      createSecureContext(tlsServerOptions(material, s, mandatory)),
+    ),
+  });
+  let built = build(tls, settings());
   return {
-    current: () => context,
+    current(mandatory) {
+      const s = settings();
+      if (tlsSettingsKey(s) !== built.key) built = build(built.material, s);
+      return built.contexts[mandatory ? 1 : 0]!;
+    },
     replace(next) {
-      context = createSecureContext(tlsServerOptions(next)); // throws on bad PEM: old one stays
+      built = build(next, settings()); // throws on bad PEM: the old contexts stay
     },
   };
 }
