@@ -440,8 +440,15 @@ const scenarios: Scenario[] = [
   },
   // ---- DNS failure, limits, envelope syntax, content checks
   {
-    name: 'DNS timeout (blackholed RBL name) answers 450, never accepts',
+    name: 'DNS list timeout (blackholed RBL name): not listed, as Postfix',
     smtp: { smtpd_client_restrictions: ['reject_rbl_client blackhole.test'] },
+    client: '192.0.2.3',
+    expect: ['250 2.1.5'],
+  },
+  {
+    name: 'smtpd_dnsbl_tempfail_defer = yes: a DNS list timeout answers 450, never accepts',
+    smtp: { smtpd_client_restrictions: ['reject_rbl_client blackhole.test'] },
+    resources: [policy('all', { parameters: { smtpd_dnsbl_tempfail_defer: 'yes' } })],
     client: '192.0.2.3',
     expect: ['450 4.'],
   },

@@ -5,6 +5,7 @@
 import { expandedSetting, type RuntimeConfig } from '@postfleet/config';
 import { splitAddress, splitExtension } from '@postfleet/maps';
 import { classifyDomain } from './classify.ts';
+import { resolveAddress } from './resolve.ts';
 import {
   addressingTables,
   findFirst,
@@ -37,9 +38,10 @@ type AliasHit = { result: string[]; origin: string } | null;
 
 export function expandRecipient(
   config: RuntimeConfig,
-  address: string,
+  input: string,
   limits: ExpandLimits = {},
 ): Expansion {
+  const address = resolveAddress(config, input);
   const t = addressingTables(config);
   const recursionLimit = limits.recursionLimit ?? t.recursionLimit;
   const expansionLimit = limits.expansionLimit ?? t.expansionLimit;
@@ -59,13 +61,14 @@ export function expandRecipient(
     if (local.error) return { addresses: [address], unknown: false, error: local.error };
     out.push(...local.addresses);
   }
-  const addresses = dedupe(out.map((a) => roleAddress(config, t, a)));
+  const addresses = dedupe(out.map((a) => roleAddress(config, t, localUser(t, a))));
   const unknown = addresses.some((a) => {
     const { local, domain } = splitAddress(a);
     const cls = classifyDomain(config, domain);
     // a role mailbox is always accepted (RFC 5321 §4.5.1), even when nobody holds it yet
     if (ROLE_MAILBOXES.has(local.toLowerCase())) return false;
-    return (cls === 'local' || cls === 'virtual') && !isUser(t, a);
+    // an alias-class domain has no mailboxes: what virtual_alias_maps leaves there is unknown
+    return cls === 'alias' || ((cls === 'local' || cls === 'virtual') && !isUser(t, a));
   });
   return { addresses, unknown };
 }
@@ -109,8 +112,24 @@ function lookupAlias(t: AddressingTables, address: string): AliasHit {
   return { result: hit.result.map((r) => qualify(r, domain)), origin: hit.origin };
 }
 
+/**
+ * Local users are one namespace over every local-class domain (Postfix's passwd): tom@ any
+ * local domain is delivered to the MailUser that holds "tom" in a local domain.
+ */
+function localUser(t: AddressingTables, address: string): string {
+  const { local, domain } = splitAddress(address.toLowerCase());
+  if (!t.localDomains.has(domain) || isUser(t, address)) return address;
+  const exact = t.localUsers.get(local);
+  if (exact !== undefined) return exact;
+  const split = splitExtension(local, t.recipientDelimiter);
+  const base = split === null ? undefined : t.localUsers.get(split.base);
+  if (split === null || base === undefined) return address;
+  const at = base.lastIndexOf('@');
+  return `${base.slice(0, at)}${split.ext}${base.slice(at)}`;
+}
+
 /** A mailbox exists for the address or, with an extension (user+tag), for its base address. */
-function isUser(t: AddressingTables, address: string): boolean {
+export function isUser(t: AddressingTables, address: string): boolean {
   const { local, domain } = splitAddress(address.toLowerCase());
   if (t.users.has(`${local}@${domain}`)) return true;
   const split = splitExtension(local, t.recipientDelimiter);

@@ -1,7 +1,12 @@
 // Lookup tables of one configuration version (trivial-rewrite's view of the
 // config): built once per RuntimeConfig.version and cached, so every message
 // and every RCPT TO reuses them.
-import { expandedSetting, globalSetting, type RuntimeConfig } from '@postfleet/config';
+import {
+  expandedSetting,
+  globalSetting,
+  parentDomainMatchesSubdomains,
+  type RuntimeConfig,
+} from '@postfleet/config';
 import {
   buildAddressTable,
   normalizeAddressKey,
@@ -9,7 +14,7 @@ import {
   type AddressTable,
 } from '@postfleet/maps';
 
-/** recipient_delimiter's catalogue default: Postfleet accepts user+tag mail by default. */
+/** recipient_delimiter's catalogue default (Postfix's: empty, no address extensions). */
 export const RECIPIENT_DELIMITER = globalSetting(undefined, 'recipient_delimiter');
 /** virtual_alias_recursion_limit: maximal nesting depth of virtual alias expansion. */
 export const VIRTUAL_ALIAS_RECURSION_LIMIT = globalSetting(
@@ -22,11 +27,21 @@ export const VIRTUAL_ALIAS_EXPANSION_LIMIT = globalSetting(
   'virtual_alias_expansion_limit',
 );
 
+/** MailDomain classes: mydestination, virtual_mailbox_domains, virtual_alias_domains, relay_domains. */
+export type HostedClass = 'local' | 'virtual' | 'alias' | 'relay';
+
 export interface AddressingTables {
   version: string;
-  /** Domain classes: MailDomain resources, plus mydestination (local) and relay_domains (relay). */
-  classes: Map<string, 'local' | 'virtual' | 'relay'>;
+  /** Domain classes: MailDomain resources, plus mydestination (local), virtual_alias_domains (alias) and relay_domains (relay). */
+  classes: Map<string, HostedClass>;
   localDomains: Set<string>;
+  /** parent_domain_matches_subdomains lists relay_domains: a relay domain's subdomains are relayed too. */
+  relayParentMatch: boolean;
+  /**
+   * Local users as one namespace over every local-class domain (Postfix's passwd /
+   * local_recipient_maps): local part → the MailUser address that holds it (first by name).
+   */
+  localUsers: Map<string, string>;
   recipientDelimiter: string;
   recursionLimit: number;
   expansionLimit: number;
@@ -64,8 +79,9 @@ export function addressingTables(config: RuntimeConfig): AddressingTables {
 
 function buildTables(config: RuntimeConfig): AddressingTables {
   const settings = config.settings ?? {};
-  const classes = new Map<string, 'local' | 'virtual' | 'relay'>();
+  const classes = new Map<string, HostedClass>();
   for (const d of domainList(settings, 'relay_domains')) classes.set(d, 'relay');
+  for (const d of domainList(settings, 'virtual_alias_domains')) classes.set(d, 'alias');
   for (const d of domainList(settings, 'mydestination')) classes.set(d, 'local');
   for (const [name, d] of Object.entries(config.domains))
     classes.set(normalizeDomain(name), d.class);
@@ -77,6 +93,8 @@ function buildTables(config: RuntimeConfig): AddressingTables {
     version: config.version,
     classes,
     localDomains,
+    relayParentMatch: parentDomainMatchesSubdomains(settings, 'relay_domains'),
+    localUsers: localUserNames(Object.keys(config.users), localDomains),
     recipientDelimiter,
     recursionLimit: positive(
       globalSetting(settings, 'virtual_alias_recursion_limit'),
@@ -164,13 +182,28 @@ function buildTables(config: RuntimeConfig): AddressingTables {
 
 type Settings = Record<string, string | number | boolean>;
 
+/** Local part → address of the users in local-class domains; the first address by sort order wins. */
+function localUserNames(addresses: string[], localDomains: Set<string>): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const address of addresses.map(normalizeAddressKey).sort()) {
+    const at = address.lastIndexOf('@');
+    if (at < 0 || !localDomains.has(address.slice(at + 1))) continue;
+    const local = address.slice(0, at);
+    if (!names.has(local)) names.set(local, address);
+  }
+  return names;
+}
+
 /** An alias limit of 0 would refuse every alias: it falls back to the catalogue default. */
 function positive(value: number, fallback: number): number {
   return value > 0 ? value : fallback;
 }
 
 /** "$myhostname, localhost.$mydomain, localhost" → lower-case domain names ($name expanded). */
-function domainList(settings: Settings, name: 'relay_domains' | 'mydestination'): string[] {
+function domainList(
+  settings: Settings,
+  name: 'relay_domains' | 'mydestination' | 'virtual_alias_domains',
+): string[] {
   return expandedSetting(settings, name)
     .split(/[\s,]+/)
     .map(normalizeDomain)

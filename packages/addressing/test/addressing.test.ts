@@ -6,6 +6,8 @@ import { test } from 'node:test';
 import type { RuntimeConfig } from '@postfleet/config';
 import {
   canonicalize,
+  checkRecipientMaps,
+  resolveAddress,
   classifyDomain,
   expandRecipient,
   genericize,
@@ -29,7 +31,8 @@ function config(over: Partial<RuntimeConfig> = {}): RuntimeConfig {
     accessMaps: {},
     addressMaps: {},
     policies: {} as RuntimeConfig['policies'],
-    settings: {},
+    // these tests use address extensions; the catalogue default is Postfix's empty delimiter
+    settings: { recipient_delimiter: '+' },
     ...over,
   };
 }
@@ -392,4 +395,112 @@ test('IDN domains are one domain in every form: A-label, upper case, U-label, tr
     assert.equal(classifyDomain(c, d), 'virtual', d);
     assert.equal(isKnownRecipient(c, `info@${d}`), true, d);
   }
+});
+
+test('recipient_delimiter defaults to empty (Postfix): user+tag is its own, unknown address', () => {
+  const c = config({ settings: {} });
+  assert.equal(isKnownRecipient(c, 'alice+tag@example.test'), false);
+  assert.equal(isKnownRecipient(config(), 'alice+tag@example.test'), true);
+});
+
+test('relay_domains match subdomains unless parent_domain_matches_subdomains leaves them out', () => {
+  assert.equal(classifyDomain(config(), 'sub.relay.test'), 'relay');
+  assert.equal(classifyDomain(config(), 'sub.example.test'), 'remote');
+  const exact = config({ settings: { parent_domain_matches_subdomains: 'smtpd_access_maps' } });
+  assert.equal(classifyDomain(exact, 'sub.relay.test'), 'remote');
+  const dotted = config({
+    settings: { parent_domain_matches_subdomains: '', relay_domains: '.partner.test' },
+  });
+  assert.equal(classifyDomain(dotted, 'a.partner.test'), 'relay');
+  assert.equal(classifyDomain(dotted, 'partner.test'), 'remote');
+});
+
+test('checkRecipientMaps (check_rcpt_maps): aliases list an address whatever their members', () => {
+  const c = config({
+    domains: {
+      'example.test': { domain: 'example.test', class: 'virtual', resource: 'example-test' },
+      'local.test': { domain: 'local.test', class: 'local', resource: 'local-test' },
+      'other.test': { domain: 'other.test', class: 'local', resource: 'other-test' },
+      'relay.test': { domain: 'relay.test', class: 'relay', resource: 'relay-test' },
+    },
+    addressMaps: {
+      a: { kind: 'alias', type: 'hash', entries: [{ pattern: 'team', result: ['root', 'ghost'] }] },
+      v: {
+        kind: 'virtual',
+        type: 'hash',
+        entries: [{ pattern: 'list@example.test', result: ['nobody@example.test'] }],
+      },
+    },
+  });
+  assert.equal(checkRecipientMaps(c, 'team@local.test'), 'listed');
+  assert.equal(checkRecipientMaps(c, 'team@other.test'), 'listed');
+  assert.equal(checkRecipientMaps(c, 'list@example.test'), 'listed');
+  assert.equal(checkRecipientMaps(c, 'ghost@local.test'), 'unlisted');
+  assert.equal(checkRecipientMaps(c, 'root@other.test'), 'listed');
+  assert.equal(checkRecipientMaps(c, 'MAILER-DAEMON@other.test'), 'listed');
+  assert.equal(checkRecipientMaps(c, 'double-bounce@local.test'), 'listed');
+  // postmaster@/abuse@ reach postmaster_recipient; empty, only tables list them (Postfix)
+  assert.equal(checkRecipientMaps(c, 'postmaster@example.test'), 'listed');
+  const postfix = { ...c, version: 'postfix-roles', settings: { postmaster_recipient: '' } };
+  assert.equal(checkRecipientMaps(postfix, 'postmaster@example.test'), 'unlisted');
+  assert.equal(checkRecipientMaps(postfix, 'abuse@local.test'), 'unlisted');
+  assert.equal(checkRecipientMaps(postfix, 'postmaster@local.test'), 'listed');
+  assert.equal(checkRecipientMaps(c, 'x@relay.test'), 'not-hosted');
+});
+
+test('local users are one namespace: root@ any local domain is delivered to the root MailUser', () => {
+  const c = config({
+    domains: {
+      'local.test': { domain: 'local.test', class: 'local', resource: 'local-test' },
+      'other.test': { domain: 'other.test', class: 'local', resource: 'other-test' },
+    },
+    settings: { recipient_delimiter: '+', mydestination: 'mx.local.test' },
+  });
+  assert.deepEqual(expandRecipient(c, 'root@other.test'), {
+    addresses: ['root@local.test'],
+    unknown: false,
+  });
+  assert.deepEqual(expandRecipient(c, 'root+tag@mx.local.test').addresses, ['root+tag@local.test']);
+  assert.equal(expandRecipient(c, 'nobody@other.test').unknown, true);
+});
+
+test('class alias (virtual_alias_domains): only virtual_alias_maps entries exist there', () => {
+  const c = config({
+    domains: {
+      'example.test': { domain: 'example.test', class: 'virtual', resource: 'example-test' },
+      'lists.test': {
+        domain: 'lists.test',
+        class: 'alias',
+        resource: 'lists-test',
+        aliases: { team: ['alice@example.test'] },
+      },
+    },
+    settings: { virtual_alias_domains: 'old.test' },
+  });
+  assert.equal(classifyDomain(c, 'lists.test'), 'alias');
+  assert.equal(classifyDomain(c, 'old.test'), 'alias');
+  assert.equal(checkRecipientMaps(c, 'team@lists.test'), 'listed');
+  assert.equal(checkRecipientMaps(c, 'alice@lists.test'), 'unlisted');
+  assert.deepEqual(expandRecipient(c, 'team@lists.test'), {
+    addresses: ['alice@example.test'],
+    unknown: false,
+  });
+  assert.equal(expandRecipient(c, 'x@old.test').unknown, true);
+});
+
+test('resolveAddress: allow_percent_hack (default no) strips local domains; resolve_numeric_domain', () => {
+  assert.equal(
+    resolveAddress(config(), 'root%remote.test@local.test'),
+    'root%remote.test@local.test',
+  );
+  const hack = config({ settings: { allow_percent_hack: true } });
+  assert.equal(resolveAddress(hack, 'root%remote.test@local.test'), 'root@remote.test');
+  // rightmost % first, again while the domain is local: a%b.test%local.test@local.test → a@b.test
+  assert.equal(resolveAddress(hack, 'a%b.test%local.test@local.test'), 'a@b.test');
+  assert.equal(resolveAddress(hack, 'x%remote.test@example.test'), 'x%remote.test@example.test');
+  assert.equal(expandRecipient(hack, 'root%local.test@local.test').unknown, false);
+  const numeric = config({ settings: { resolve_numeric_domain: true } });
+  assert.equal(resolveAddress(numeric, 'x@192.0.2.1'), 'x@[192.0.2.1]');
+  assert.equal(resolveAddress(numeric, 'x@2001:db8::1'), 'x@[IPv6:2001:db8::1]');
+  assert.equal(resolveAddress(config(), 'x@192.0.2.1'), 'x@192.0.2.1');
 });

@@ -43,15 +43,15 @@ export const metadataSchema = z.object({
   annotations: z.record(z.string(), z.string()).optional(),
 });
 
-// ---- MailDomain: mydestination / virtual_*_domains / relay_domains / transport_maps
+// ---- MailDomain: mydestination / virtual_mailbox_domains / virtual_alias_domains / relay_domains / transport_maps
 
 export const mailDomainSpec = z
   .object({
     domain: dnsName.describe('the mail domain, e.g. example.test'),
     class: z
-      .enum(['local', 'virtual', 'relay'])
+      .enum(['local', 'virtual', 'alias', 'relay'])
       .describe(
-        'local = mydestination (aliases + local users), virtual = virtual_mailbox_domains, relay = relay_domains',
+        'local = mydestination (aliases + local users), virtual = virtual_mailbox_domains, alias = virtual_alias_domains (aliases only, no users), relay = relay_domains',
       ),
     relayHost: z
       .string()

@@ -3,6 +3,7 @@
 // effective policies from it and `postfleet conf -d` prints it (formatPostconf).
 import { ACCESS_MAP_DEFER_CODE, ACCESS_MAP_REJECT_CODE } from '@postfleet/maps';
 import type { EffectivePolicy, ListenerName } from './runtime.ts';
+import { tlsSettingError } from './tls-settings.ts';
 
 /** A per-listener (smtpd) setting, the fields of MailPolicy.spec. */
 export type PolicySettingName = keyof Omit<
@@ -269,7 +270,7 @@ const globalDefs = {
   postmaster_recipient: {
     default: 'postmaster@$mydomain',
     description:
-      'where postmaster@ and abuse@ a hosted domain go when no user or alias has them (RFC 5321 4.5.1, RFC 2142)',
+      'where postmaster@ and abuse@ a hosted domain go when no user or alias has them (RFC 5321 4.5.1, RFC 2142); empty: only tables list them, as Postfix',
     postfixDefault: '(none: aliases(5) postmaster entry)',
   },
   mydestination: {
@@ -280,11 +281,42 @@ const globalDefs = {
     default: '',
     description: 'domains relayed, in addition to MailDomains of class relay',
   },
+  virtual_alias_domains: {
+    default: '',
+    description:
+      'alias-only domains (every address must be in virtual_alias_maps), besides MailDomains of class alias',
+    postfixDefault: '$virtual_alias_maps',
+  },
   relayhost: { default: '', description: 'next hop for non-local mail; empty = MX lookup' },
   recipient_delimiter: {
-    default: '+',
-    description: 'separators of address extensions (user+ext); empty = no extensions',
-    postfixDefault: '',
+    default: '',
+    description:
+      'characters that separate an address extension (user+ext, any one of them); empty = no extensions',
+  },
+  parent_domain_matches_subdomains: {
+    default:
+      'debug_peer_list, fast_flush_domains, mynetworks, permit_mx_backup_networks, qmqpd_authorized_clients, relay_domains, smtpd_access_maps',
+    description:
+      'features where "example.com" also matches subdomains (else only ".example.com" does)',
+  },
+  allow_percent_hack: {
+    default: false,
+    description: 'rewrite user%domain@local as user@domain (no: such addresses are never local)',
+    postfixDefault: 'yes',
+  },
+  resolve_numeric_domain: {
+    default: false,
+    description: 'resolve user@ipaddress as user@[ipaddress] instead of treating it as invalid',
+  },
+  relay_domains_reject_code: {
+    default: 554,
+    description:
+      'SMTP code of reject_unauth_destination; defer_unauth_destination answers this minus 100',
+  },
+  smtpd_dnsbl_tempfail_defer: {
+    default: false,
+    description:
+      '(Postfleet) yes: an RBL/RHSBL lookup failure defers (450, defer_if_permit); no: not listed, warning logged, as Postfix',
   },
   append_dot_mydomain: {
     default: false,
@@ -349,6 +381,42 @@ const globalDefs = {
     default: 20,
     description: 'parallel deliveries to one destination',
   },
+  smtpd_tls_cert_file: {
+    default: '',
+    description:
+      'PEM certificate (chain) of the TLS listeners; empty = POSTFLEET_TLS_CERT, else self-signed',
+  },
+  smtpd_tls_key_file: {
+    default: '',
+    description: 'PEM private key of smtpd_tls_cert_file; empty = POSTFLEET_TLS_KEY',
+  },
+  smtpd_tls_protocols: {
+    default: '>=TLSv1.2',
+    description:
+      'TLS versions offered with opportunistic TLS (">=TLSv1.2" or "!SSLv3, !TLSv1, !TLSv1.1")',
+    postfixDefault: '!SSLv2, !SSLv3',
+  },
+  smtpd_tls_mandatory_protocols: {
+    default: '>=TLSv1.2',
+    description: 'TLS versions when TLS is mandatory (smtpd_tls_security_level encrypt, port 465)',
+    postfixDefault: '!SSLv2, !SSLv3',
+  },
+  smtpd_tls_ciphers: {
+    default: 'high',
+    description: 'cipher grade with opportunistic TLS: high, medium, low or null (OpenSSL lists)',
+    postfixDefault: 'medium',
+  },
+  smtpd_tls_mandatory_ciphers: {
+    default: 'high',
+    description: 'cipher grade when TLS is mandatory',
+    postfixDefault: 'medium',
+  },
+  smtpd_tls_exclude_ciphers: {
+    default: 'aNULL, eNULL, kRSA, PSK, SRP, SHA1, SHA256, SHA384',
+    description:
+      'OpenSSL cipher names or aliases removed from every grade (the default keeps forward-secret AEAD suites only)',
+    postfixDefault: '',
+  },
   smtp_tls_security_level: {
     default: 'may',
     description: 'outbound TLS: none, may (opportunistic) or encrypt',
@@ -385,6 +453,46 @@ const globalDefs = {
   smtpd_sasl_authenticated_header: {
     default: false,
     description: 'record the SASL login name in the Received header',
+  },
+  disable_vrfy_command: {
+    default: false,
+    description: 'answer VRFY 502 5.5.1 instead of running the recipient checks',
+  },
+  smtpd_forbidden_commands: {
+    default: 'CONNECT GET POST regexp:{{/^[^A-Z]/ Bogus}}',
+    description: 'commands (and "Label:" header lines) answered 221 2.7.0 and disconnected',
+  },
+  smtpd_etrn_restrictions: {
+    default: '',
+    description: 'restrictions applied to ETRN after the (delayed) client and HELO lists',
+  },
+  fast_flush_domains: {
+    default: '$relay_domains',
+    description: 'destinations ETRN may flush (relay MailDomains count as $relay_domains)',
+  },
+  broken_sasl_auth_clients: {
+    default: false,
+    description: 'also advertise AUTH=PLAIN LOGIN in EHLO for obsolete clients',
+  },
+  smtpd_sasl_security_options: {
+    default: 'noanonymous',
+    description: 'SASL mechanism filter: noanonymous, noplaintext (PLAIN and LOGIN are plaintext)',
+  },
+  smtpd_sasl_local_domain: {
+    default: '',
+    description: 'SASL realm: a login name without "@" is checked as name@realm',
+  },
+  postscreen_greet_action: {
+    default: 'drop',
+    description:
+      'a client talking before the greeting: drop (554, close), enforce (550 at RCPT) or ignore',
+    postfixDefault: 'ignore (and only postscreen, not smtpd, checks)',
+  },
+  postscreen_greet_wait: {
+    default: '0s',
+    description:
+      'pause before the greeting to catch pregreeting clients; 0 = bytes already sent only',
+    postfixDefault: '${stress?{2}:{6}}s',
   },
 } as const satisfies Record<string, GlobalDoc>;
 
@@ -491,6 +599,8 @@ export function parseGlobalSetting(
   if (/^\d+[smhdw]?$/.test(String(def.default)) && parseDuration(value) === null) {
     return { error: `${name} must be a time such as 300s, 5m, 2h, 5d or 1w` };
   }
+  const tlsError = tlsSettingError(name, value);
+  if (tlsError !== null) return { error: tlsError };
   return { value };
 }
 

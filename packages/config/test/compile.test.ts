@@ -30,7 +30,7 @@ test('the minimal MailDomain compiles into a hosted domain', () => {
 test('a bad enum names file, resource and field in the agreed format', () => {
   const msgs = messages(compileResources([domain('example-test', 'example.test', 'bogus')]));
   assert.deepEqual(msgs, [
-    'domains.yaml: MailDomain/example-test: spec.class: Invalid option: expected one of "local"|"virtual"|"relay"',
+    'domains.yaml: MailDomain/example-test: spec.class: Invalid option: expected one of "local"|"virtual"|"alias"|"relay"',
   ]);
 });
 
@@ -337,4 +337,20 @@ test('an IDN MailDomain is keyed by its lower-case A-label; users likewise', () 
   );
   assert.deepEqual(Object.keys(cfg.domains), ['xn--bcher-kva.test']);
   assert.deepEqual(Object.keys(cfg.users), ['info@xn--bcher-kva.test']);
+});
+
+test('class alias (virtual_alias_domains): aliases only, a MailUser there is unhosted', () => {
+  const cfg = ok(
+    compileResources([
+      domain('lists-test', 'lists.test', 'alias', { aliases: { team: ['bob@example.test'] } }),
+      domain('example-test', 'example.test'),
+      user('bob', 'bob@example.test'),
+    ]),
+  );
+  assert.equal(cfg.domains['lists.test']?.class, 'alias');
+  const msgs = messages(
+    compileResources([domain('lists-test', 'lists.test', 'alias'), user('x', 'x@lists.test')]),
+  );
+  assert.equal(msgs.length, 1);
+  assert.match(msgs[0] ?? '', /not hosted/);
 });

@@ -89,7 +89,7 @@ spec: { address: bob@elsewhere.test }
     const msgs = r.errors.map(formatConfigError);
     assert.ok(
       msgs.includes(
-        `${join(tmp.path, 'domains.yaml')}: MailDomain/example-test: spec.class: Invalid option: expected one of "local"|"virtual"|"relay"`,
+        `${join(tmp.path, 'domains.yaml')}: MailDomain/example-test: spec.class: Invalid option: expected one of "local"|"virtual"|"alias"|"relay"`,
       ),
       msgs.join('\n'),
     );

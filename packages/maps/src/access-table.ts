@@ -23,7 +23,7 @@ export interface AccessTableEntry {
 export interface AccessTable {
   /** check_client_access: hostname + parent domains (unless "unknown"), then the IP and its shorter prefixes; cidr: networks in order; regexp: hostname, then address. */
   lookupClient(hostname: string, address: string): string | null;
-  /** check_helo_access and domain lookups: the name, then parent domains ("example.test" and ".example.test" keys). */
+  /** check_helo_access and domain lookups: the name, then parent domains ("example.test" or ".example.test" keys, see parentMatchesSubdomains). */
   lookupDomainName(name: string): string | null;
   /** check_sender/recipient_access: user+ext@domain, user@domain, domain + parents, user+ext@, user@; "<>" for the null sender. */
   lookupAddress(address: string): string | null;
@@ -34,6 +34,11 @@ export interface AccessTableOptions {
   recipientDelimiter?: string;
   /** smtpd_null_access_lookup_key (default "<>"). */
   nullAccessLookupKey?: string;
+  /**
+   * parent_domain_matches_subdomains lists smtpd_access_maps (Postfix's default, true):
+   * "example.test" keys match subdomains and ".example.test" keys are never looked up.
+   */
+  parentMatchesSubdomains?: boolean;
 }
 
 /** Build an access table; invalid regexp or cidr patterns throw with the pattern named. */
@@ -46,12 +51,17 @@ export function buildAccessTable(
   const delimiters = opts.recipientDelimiter ?? '+';
   if (type === 'cidr') return cidrTable(spec.entries);
   if (type === 'regexp' || type === 'pcre') return regexpTable(spec.entries, nullKey, type);
-  return hashTable(spec.entries, nullKey, delimiters);
+  return hashTable(spec.entries, nullKey, delimiters, opts.parentMatchesSubdomains ?? true);
 }
 
 type Entries = AccessTableSpec['entries'];
 
-function hashTable(entries: Entries, nullKey: string, delimiters: string): AccessTable {
+function hashTable(
+  entries: Entries,
+  nullKey: string,
+  delimiters: string,
+  parentStyle: boolean,
+): AccessTable {
   const map = new Map<string, string>();
   for (const e of entries) {
     const key = tableKey(e.pattern);
@@ -64,7 +74,8 @@ function hashTable(entries: Entries, nullKey: string, delimiters: string): Acces
     }
     return null;
   };
-  const lookupDomainName = (name: string): string | null => first(domainLookupKeys(name));
+  const lookupDomainName = (name: string): string | null =>
+    first(domainLookupKeys(name, parentStyle));
   return {
     lookupDomainName,
     lookupClient(hostname, address) {
@@ -84,7 +95,7 @@ function hashTable(entries: Entries, nullKey: string, delimiters: string): Acces
       if (domain.length > 0) {
         keys.push(`${local}@${domain}`);
         if (split) keys.push(`${split.base}@${domain}`);
-        keys.push(...domainLookupKeys(domain));
+        keys.push(...domainLookupKeys(domain, parentStyle));
       } else {
         keys.push(local);
         if (split) keys.push(split.base);

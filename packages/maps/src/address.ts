@@ -23,7 +23,7 @@ export function splitAddress(address: string): { local: string; domain: string }
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
 
-/** At least two labels, each a valid hostname label, top label not all-numeric. A trailing dot is allowed. */
+/** At least two labels, each a valid hostname label, not all numeric. A trailing dot is allowed. */
 export function isFqdn(domain: string): boolean {
   const name = domain.endsWith('.') ? domain.slice(0, -1) : domain;
   if (name.length === 0 || name.length > 253) return false;
@@ -31,7 +31,8 @@ export function isFqdn(domain: string): boolean {
   if (labels.length < 2) return false;
   if (!labels.every((l) => LABEL.test(l) || /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?$/i.test(l)))
     return false;
-  return !/^\d+$/.test(labels[labels.length - 1] ?? '');
+  // Postfix's valid_hostname refuses only a name that is numeric throughout (host.123 is fine)
+  return !labels.every((l) => /^\d+$/.test(l));
 }
 
 /** reject_invalid_helo_hostname: a syntactically valid hostname (one label is enough) or an [address literal]. */
@@ -41,8 +42,9 @@ export function isValidHostname(name: string): boolean {
   if (host.length === 0 || host.length > 255) return false;
   const labels = host.split('.');
   if (!labels.every((l) => /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?$/i.test(l))) return false;
-  // All-numeric with dots must be a real IPv4 address to be acceptable (Postfix valid_hostname rejects "1.2.3").
-  if (labels.every((l) => /^\d+$/.test(l))) return false;
+  // All-numeric: acceptable only as an IPv4 address (Postfix's valid_hostaddr, so a bare IP
+  // passes here and reject_non_fqdn_helo_hostname decides); "1.2.3" is neither.
+  if (labels.every((l) => /^\d+$/.test(l))) return isIPv4(host);
   return true;
 }
 

@@ -15,8 +15,12 @@ export function tableKey(pattern: string): string {
   return normalizeDomain(p);
 }
 
-/** "sub.example.test" → sub.example.test, example.test, .example.test, test, .test */
-export function domainLookupKeys(name: string): string[] {
+/**
+ * A domain's access(5) keys. parent_domain_matches_subdomains containing smtpd_access_maps
+ * (Postfix's default): "sub.example.test" → sub.example.test, example.test, test; without
+ * it only the ".parent" form matches subdomains: sub.example.test, .example.test, .test.
+ */
+export function domainLookupKeys(name: string, parentMatchesSubdomains = true): string[] {
   const domain = normalizeDomain(name);
   if (domain.length === 0) return [];
   const keys = [domain];
@@ -24,7 +28,7 @@ export function domainLookupKeys(name: string): string[] {
   for (let dot = rest.indexOf('.'); dot >= 0; dot = rest.indexOf('.')) {
     rest = rest.slice(dot + 1);
     if (rest.length === 0) break;
-    keys.push(rest, `.${rest}`);
+    keys.push(parentMatchesSubdomains ? rest : `.${rest}`);
   }
   return keys;
 }

@@ -7,7 +7,7 @@ import { buildAccessTable, type AccessTableSpec } from '../src/index.ts';
 const table = (type: AccessTableSpec['type'], pairs: [string, string][]) =>
   buildAccessTable({ type, entries: pairs.map(([pattern, action]) => ({ pattern, action })) });
 
-test('client: hostname first, then parent domains (both "example.test" and ".example.test" keys)', () => {
+test('client: hostname first, then parent domains ("example.test" keys, Postfix default)', () => {
   const t = table('hash', [
     ['host.sub.example.test', 'REJECT exact'],
     ['example.test', 'REJECT parent'],
@@ -16,8 +16,8 @@ test('client: hostname first, then parent domains (both "example.test" and ".exa
   ]);
   assert.equal(t.lookupClient('host.sub.example.test', '192.0.2.1'), 'REJECT exact');
   assert.equal(t.lookupClient('x.sub.Example.TEST', '192.0.2.1'), 'REJECT parent');
-  assert.equal(t.lookupClient('a.b.other.test', '198.51.100.1'), 'REJECT dotted');
-  // ".other.test" matches subdomains only, not other.test itself
+  // ".other.test" is never looked up while smtpd_access_maps is in parent_domain_matches_subdomains
+  assert.equal(t.lookupClient('a.b.other.test', '198.51.100.1'), null);
   assert.equal(t.lookupClient('other.test', '198.51.100.1'), null);
   // hostname miss → address
   assert.equal(t.lookupClient('elsewhere.test', '192.0.2.1'), 'OK');
@@ -167,4 +167,21 @@ test('regexp tables match hostile input in linear time ($1 substitution kept)', 
   assert.equal(t.lookupAddress(`joe@${'a'.repeat(5000)}!.test`), null);
   assert.ok(performance.now() - start < 1000, `took ${performance.now() - start} ms`);
   assert.equal(t.lookupAddress('joe@aaa.test'), 'REJECT joe at a');
+});
+
+test('parent_domain_matches_subdomains: with smtpd_access_maps listed ".domain" keys never match; without, only they match subdomains', () => {
+  const entries = [
+    { pattern: '.dotted.test', action: 'REJECT dotted' },
+    { pattern: 'plain.test', action: 'REJECT plain' },
+  ];
+  const postfix = buildAccessTable({ type: 'hash', entries });
+  assert.equal(postfix.lookupDomainName('sub.dotted.test'), null);
+  assert.equal(postfix.lookupAddress('a@sub.dotted.test'), null);
+  assert.equal(postfix.lookupDomainName('sub.plain.test'), 'REJECT plain');
+  assert.equal(postfix.lookupClient('mx.sub.plain.test', '192.0.2.1'), 'REJECT plain');
+  const explicit = buildAccessTable({ type: 'hash', entries }, { parentMatchesSubdomains: false });
+  assert.equal(explicit.lookupDomainName('sub.dotted.test'), 'REJECT dotted');
+  assert.equal(explicit.lookupAddress('a@sub.dotted.test'), 'REJECT dotted');
+  assert.equal(explicit.lookupDomainName('sub.plain.test'), null);
+  assert.equal(explicit.lookupDomainName('plain.test'), 'REJECT plain');
 });

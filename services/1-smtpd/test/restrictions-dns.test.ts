@@ -1,13 +1,15 @@
 // Restriction rules that ask the DNS, against a real DNS server from the harness:
 // reject_rbl_client (filters, reply maps, IPv6 and IPv4-mapped clients),
 // reject_rhsbl_*, reject_unknown_helo_hostname, reject_unknown_sender/recipient_domain,
-// and the rule that a DNS tempfail (SERVFAIL or timeout) is a 450, never an accept.
+// the rule that a name-check tempfail is a 450, never an accept, and that a DNS list
+// that does not answer lists nobody (smtpd_dnsbl_tempfail_defer = yes defers instead).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { policyDefaults, type EffectivePolicy, type RuntimeConfig } from '@postfleet/config';
 import { createResolver } from '@postfleet/dns';
 import { reverseName, startDnsServer, type DnsServerHandle } from '@postfleet/harness';
 import { createRestrictionEngine } from '../src/restrictions/index.ts';
+import type { RestrictionResolver } from '../src/restrictions/dns-port.ts';
 import type { RestrictionEngine, SessionFacts, Verdict } from '../src/restrictions/index.ts';
 
 type FactsOver = Partial<Omit<SessionFacts, 'client'>> & {
@@ -81,6 +83,7 @@ before(async () => {
     { name: 'v6only.test', type: 'AAAA', value: '2001:db8::10' },
     { name: 'good.test', type: 'MX', value: 'mail.good.test', priority: 10 },
     { name: 'aonly.test', type: 'A', value: '192.0.2.20' },
+    { name: 'mxfail.test', type: 'A', value: '192.0.2.30' },
     { name: 'nullmx.test', type: 'MX', value: '.', priority: 0 },
     { name: 'txtonly.test', type: 'TXT', value: 'v=spf1 -all' },
   ]);
@@ -162,22 +165,43 @@ describe('reject_rbl_client', () => {
   });
 });
 
-describe('DNS tempfail is a 450, never an accept', () => {
-  it('SERVFAIL from the list: 450 4.7.1 even when a later rule permits', async () => {
-    const c = makeConfig({ smtpd_client_restrictions: ['reject_rbl_client zen.test', 'permit'] });
+describe('a DNS list that does not answer lists nobody (Postfix), unless smtpd_dnsbl_tempfail_defer', () => {
+  const deferring = (policy: Partial<EffectivePolicy>): RuntimeConfig => ({
+    ...makeConfig(policy),
+    settings: { smtpd_dnsbl_tempfail_defer: true },
+  });
+  it('SERVFAIL from the list: not listed, a warning is logged, later rules decide', async () => {
+    const warnings: string[] = [];
+    const logged = createRestrictionEngine({
+      resolver: createResolver({ servers: [dns.address], timeoutMs: 300, tries: 1, cacheTtlMs: 0 }),
+      log: { info() {}, warn: (_f, msg) => warnings.push(msg) },
+    });
+    const c = makeConfig({ smtpd_client_restrictions: ['reject_rbl_client zen.test'] });
+    const input = { facts: facts({ client: { address: '192.0.2.3' } }), policy: c.policies.smtp };
+    assertAccept(await logged.onRcptTo({ ...input, config: c }));
+    assert.ok(warnings.some((w) => /zen\.test: DNS lookup failed for 192\.0\.2\.3/.test(w)));
+    const rejecting = makeConfig({
+      smtpd_client_restrictions: ['reject_rbl_client zen.test', 'reject'],
+    });
+    assertReject(await rcpt(rejecting, { client: { address: '192.0.2.3' } }), 554, '5.7.1');
+  });
+  it('a timeout (no answer at all): not listed', async () => {
+    const c = makeConfig({ smtpd_client_restrictions: ['reject_rbl_client zen.test'] });
+    assertAccept(await rcpt(c, { client: { address: '192.0.2.5' } }));
+  });
+  it('smtpd_dnsbl_tempfail_defer = yes: 450 4.7.1 even when a later rule permits', async () => {
+    const c = deferring({ smtpd_client_restrictions: ['reject_rbl_client zen.test', 'permit'] });
     assertReject(
       await rcpt(c, { client: { address: '192.0.2.3' } }),
       450,
       '4.7.1',
       /zen\.test: temporary DNS failure/,
     );
+    const timeout = deferring({ smtpd_client_restrictions: ['reject_rbl_client zen.test'] });
+    assertReject(await rcpt(timeout, { client: { address: '192.0.2.5' } }), 450, '4.7.1');
   });
-  it('a timeout (no answer at all): 450', async () => {
-    const c = makeConfig({ smtpd_client_restrictions: ['reject_rbl_client zen.test'] });
-    assertReject(await rcpt(c, { client: { address: '192.0.2.5' } }), 450, '4.7.1');
-  });
-  it('a tempfail followed by a definite reject: the reject wins (defer_if_permit semantics)', async () => {
-    const c = makeConfig({ smtpd_client_restrictions: ['reject_rbl_client zen.test', 'reject'] });
+  it('smtpd_dnsbl_tempfail_defer = yes: a later definite reject wins (defer_if_permit)', async () => {
+    const c = deferring({ smtpd_client_restrictions: ['reject_rbl_client zen.test', 'reject'] });
     assertReject(
       await rcpt(c, { client: { address: '192.0.2.3' } }),
       554,
@@ -185,8 +209,8 @@ describe('DNS tempfail is a 450, never an accept', () => {
       /Access denied/,
     );
   });
-  it('a tempfail is not an accept even from a trusted network client', async () => {
-    const c = makeConfig({
+  it('smtpd_dnsbl_tempfail_defer = yes: not an accept even from a trusted network client', async () => {
+    const c = deferring({
       smtpd_client_restrictions: ['reject_rbl_client zen.test'],
       mynetworks: ['192.0.2.0/24'],
     });
@@ -228,7 +252,7 @@ describe('reject_rhsbl_*', () => {
       'Service unavailable; Sender address [spam.test] blocked using dbl.test; spammy domain',
     );
     assertAccept(await rcpt(c, { sender: '' }));
-    assertReject(await rcpt(c, { sender: 'x@tempfail.test' }), 450, '4.7.1');
+    assertAccept(await rcpt(c, { sender: 'x@tempfail.test' }));
   });
   it('reject_rhsbl_recipient', async () => {
     const c = makeConfig({
@@ -329,5 +353,53 @@ describe('reject_unknown_sender_domain / reject_unknown_recipient_domain', () =>
     );
     assertReject(await rcpt(r, { ...trusted, recipient: 'a@tempfail.test' }), 450, '4.1.2');
     assertAccept(await rcpt(r, { ...trusted, recipient: 'a@good.test' }));
+  });
+});
+
+describe('reject_unknown_*_domain ask MX, then A/AAAA: the first answer accepts (Postfix)', () => {
+  // The harness server fails whole names; this resolver makes only the MX question of
+  // mxfail.test fail (SERVFAIL) and passes every other question to the real resolver.
+  const mxFails = (): RestrictionResolver => {
+    const real = createResolver({
+      servers: [dns.address],
+      timeoutMs: 300,
+      tries: 1,
+      cacheTtlMs: 0,
+    });
+    return {
+      a: (name) => real.a(name),
+      aaaa: (name) => real.aaaa(name),
+      rbl: (ip, zone) => real.rbl(ip, zone),
+      rhsbl: (name, zone) => real.rhsbl(name, zone),
+      mx: async (name) =>
+        name === 'mxfail.test' ? { status: 'tempfail', reason: 'SERVFAIL' } : real.mx(name),
+    };
+  };
+  const config = makeConfig({
+    smtpd_sender_restrictions: ['reject_unknown_sender_domain'],
+    smtpd_recipient_restrictions: [
+      'reject_unknown_recipient_domain',
+      'permit_mynetworks',
+      'reject_unauth_destination',
+    ],
+  });
+  it('MX SERVFAIL with an A record: accepted (sender and recipient)', async () => {
+    const e = createRestrictionEngine({ resolver: mxFails() });
+    const run = (over: FactsOver) =>
+      e.onRcptTo({ facts: facts(over), policy: config.policies.smtp, config });
+    assertAccept(await run({ sender: 'a@mxfail.test' }));
+    assertAccept(await run({ client: { address: '127.0.0.1' }, recipient: 'a@mxfail.test' }));
+  });
+  it('MX SERVFAIL and no address record: 450 (defer_if_permit)', async () => {
+    const e = createRestrictionEngine({ resolver: mxFails() });
+    assertReject(
+      await e.onRcptTo({
+        facts: facts({ sender: 'a@tempfail.test' }),
+        policy: config.policies.smtp,
+        config,
+      }),
+      450,
+      '4.1.8',
+    );
   });
 });

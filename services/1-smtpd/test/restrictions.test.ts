@@ -466,14 +466,24 @@ describe('relay control', () => {
       /Recipient address rejected: Access denied/,
     );
   });
-  it('defer_unauth_destination: 450 4.7.1', async () => {
+  it('defer_unauth_destination: $relay_domains_reject_code - 100 = 454 4.7.1', async () => {
     const c = makeConfig({ smtpd_relay_restrictions: ['defer_unauth_destination'] });
     assertReject(
       await rcpt(c, { recipient: 'x@foreign.test' }),
-      450,
+      454,
       '4.7.1',
       '<x@foreign.test>: Relay access denied',
     );
+    const custom = makeConfig(
+      { smtpd_relay_restrictions: ['defer_unauth_destination'] },
+      { settings: { relay_domains_reject_code: 550 } },
+    );
+    assertReject(await rcpt(custom, { recipient: 'x@foreign.test' }), 450, '4.7.1');
+    const rejecting = makeConfig(
+      { smtpd_relay_restrictions: ['reject_unauth_destination'] },
+      { settings: { relay_domains_reject_code: 550 } },
+    );
+    assertReject(await rcpt(rejecting, { recipient: 'x@foreign.test' }), 550, '5.7.1');
   });
   it('open-relay tricks at our own domain are not ours', async () => {
     const tricks = [
@@ -485,7 +495,6 @@ describe('relay control', () => {
       '@example.test:victim@example.test',
       'victim@foreign.test@example.test',
       'victim@[192.0.2.7]',
-      'victim',
     ];
     for (const r of tricks) {
       assertReject(
@@ -495,6 +504,14 @@ describe('relay control', () => {
         `<${r}>: Relay access denied`,
       );
     }
+  });
+  it('a domainless recipient is qualified with $myorigin (append_at_myorigin): local, so unknown users are 550, not relaying', async () => {
+    assertReject(
+      await rcpt(config, { recipient: 'victim' }),
+      550,
+      '5.1.1',
+      '<victim>: Recipient address rejected: User unknown in local recipient table',
+    );
   });
   it('permit_mynetworks: IPv4, IPv6 and IPv4-mapped IPv6 clients', async () => {
     const c = makeConfig({ mynetworks: ['10.0.0.0/8', '2001:db8:1::/48', '[::1]/128'] });

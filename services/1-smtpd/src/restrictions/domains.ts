@@ -1,8 +1,9 @@
 // Which destinations Postfleet hosts, through @postfleet/addressing (the same
 // trivial-rewrite logic cleanup uses), plus the routing tricks that must never
-// count as ours: percent hack, bang paths, quoted local parts, source routes.
-import type { RuntimeConfig } from '@postfleet/config';
-import { classifyDomain, isKnownRecipient, type AddressClass } from '@postfleet/addressing';
+// count as ours: percent hack (unless allow_percent_hack resolves it first), bang
+// paths, quoted local parts, source routes.
+import { myorigin, type RuntimeConfig } from '@postfleet/config';
+import { classifyDomain, resolveAddress, type AddressClass } from '@postfleet/addressing';
 import { splitAddress } from '@postfleet/maps';
 
 /** user%host@dom, host!user@dom, "a@b"@dom, "a%b"@dom, @hop1,@hop2:user@dom (allow_untrusted_routing = no). */
@@ -19,8 +20,23 @@ export function domainOf(address: string): string {
   return d;
 }
 
-/** The address's domain class; domain-less addresses and address literals are remote, routed addresses too. */
-export function destinationClass(config: RuntimeConfig, address: string): AddressClass {
+/**
+ * A domain-less address as trivial-rewrite sees it: qualified with $myorigin
+ * (append_at_myorigin), so "tom" is tom@$myorigin for routing and lookups;
+ * reject_non_fqdn_* still see what the client sent.
+ */
+export function qualifiedAddress(config: RuntimeConfig, address: string): string {
+  if (address === '' || address.includes('@')) return address;
+  return `${address}@${myorigin(config.settings)}`;
+}
+
+/**
+ * The address's domain class after trivial-rewrite's resolution (append_at_myorigin,
+ * allow_percent_hack, resolve_numeric_domain); address literals and routed addresses
+ * are remote.
+ */
+export function destinationClass(config: RuntimeConfig, input: string): AddressClass {
+  const address = resolveAddress(config, qualifiedAddress(config, input));
   if (hasRoutingTricks(address)) return 'remote';
   const domain = domainOf(address);
   if (domain === '' || domain.startsWith('[')) return 'remote';
@@ -31,9 +47,4 @@ export function destinationClass(config: RuntimeConfig, address: string): Addres
 export function isAuthDestination(config: RuntimeConfig, address: string): boolean {
   if (address.toLowerCase() === 'postmaster') return true;
   return destinationClass(config, address) !== 'remote';
-}
-
-/** Recipient validation; a trailing dot on the domain is dropped first, as trivial-rewrite does. */
-export function knownRecipient(config: RuntimeConfig, address: string): boolean {
-  return isKnownRecipient(config, address.endsWith('.') ? address.slice(0, -1) : address);
 }

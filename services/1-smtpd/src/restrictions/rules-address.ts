@@ -3,7 +3,8 @@
 // reject_unlisted_sender/recipient, and the implicit recipient validation.
 import { isFqdn } from '@postfleet/maps';
 import { checkAccess } from './access-actions.ts';
-import { destinationClass, domainOf, knownRecipient } from './domains.ts';
+import { checkRecipientMaps, unlistedTable } from '@postfleet/addressing';
+import { destinationClass, domainOf, qualifiedAddress } from './domains.ts';
 import { DUNNO, reject, type RuleResult } from './reply.ts';
 import type { RuleTable } from './rule.ts';
 import type { EvalState } from './state.ts';
@@ -29,14 +30,21 @@ function nonFqdn(state: EvalState, role: Role): RuleResult {
   });
 }
 
-/** Postfix check_rcpt_maps: an unknown user in a local or virtual domain is 550 (5.1.1 recipient, 5.1.0 sender). */
+/**
+ * Postfix check_rcpt_maps: an address no user, alias, virtual alias or canonical entry
+ * lists in a local or virtual domain is 550 (5.1.1 recipient, 5.1.0 sender).
+ */
 export function unlisted(state: EvalState, role: Role): RuleResult {
   const addr = addressOf(state, role);
   if (addr === '') return DUNNO;
   const cls = destinationClass(state.input.config, addr);
-  if (cls !== 'local' && cls !== 'virtual') return DUNNO;
-  if (knownRecipient(state.input.config, addr)) return DUNNO;
-  const table = cls === 'local' ? 'local recipient table' : 'virtual mailbox table';
+  if (cls !== 'local' && cls !== 'virtual' && cls !== 'alias') return DUNNO;
+  if (
+    checkRecipientMaps(state.input.config, qualifiedAddress(state.input.config, addr)) !==
+    'unlisted'
+  )
+    return DUNNO;
+  const table = unlistedTable(cls);
   return reject(state, {
     code: 550,
     enhanced: role === 'sender' ? '5.1.0' : '5.1.1',

@@ -1,7 +1,9 @@
 // Rules that ask the DNS: reject_rbl_client, reject_rhsbl_client/helo/sender/
 // recipient, reject_unknown_helo_hostname, reject_unknown_sender_domain and
-// reject_unknown_recipient_domain. A DNS tempfail is a defer_if_permit: the
-// command gets a 450 unless something else rejects it, never an accept.
+// reject_unknown_recipient_domain. A DNS tempfail of a name check is a
+// defer_if_permit (450 unless something else rejects, never an accept); a DNS
+// list that does not answer lists nobody (smtpd_dnsbl_tempfail_defer opts in to 450).
+import { globalSetting } from '@postfleet/config';
 import type { DnsListResult } from '@postfleet/dns';
 import { parseIp } from '@postfleet/maps';
 import {
@@ -30,7 +32,12 @@ async function listCheck(
   const { cls } = subjectOf(state, subject);
   const res = await lookup(zone);
   if (res.status === 'tempfail') {
-    state.deps.log.warn({ zone, what, reason: res.reason }, `${rule}: DNS lookup failed`);
+    state.deps.log.warn(
+      { zone, what, reason: res.reason },
+      `${rule}: ${zone}: DNS lookup failed for ${what}`,
+    );
+    // Postfix: a list that does not answer does not list the client; deferring is opt-in.
+    if (!globalSetting(state.input.config.settings, 'smtpd_dnsbl_tempfail_defer')) return DUNNO;
     return deferIfPermit(state, {
       code: 450,
       enhanced: '4.7.1',
@@ -92,9 +99,8 @@ async function unknownDomain(state: EvalState, role: 'sender' | 'recipient'): Pr
   const detail = role === 'sender' ? '1.8' : '1.2';
   const notFound = `<${addr}>: ${cls} rejected: Domain not found`;
   const r = state.deps.resolver;
+  // Postfix asks MX, then A, then AAAA, and accepts on the first that answers.
   const mx = await r.mx(domain);
-  if (mx.status === 'tempfail')
-    return deferIfPermit(state, { code: 450, enhanced: `4.${detail}`, text: notFound });
   if (mx.status === 'ok' && mx.records.length > 0) {
     if (!mx.records.every((m) => m.exchange === '' || m.exchange === '.')) return DUNNO;
     return reject(state, {
@@ -103,10 +109,10 @@ async function unknownDomain(state: EvalState, role: 'sender' | 'recipient'): Pr
       text: `<${addr}>: ${cls} rejected: Domain ${domain} does not accept mail (nullMX)`,
     });
   }
-  if (mx.status === 'nodata') {
+  if (mx.status !== 'nxdomain') {
     const hosts = await Promise.all([r.a(domain), r.aaaa(domain)]);
     if (hosts.some((h) => h.status === 'ok' && h.records.length > 0)) return DUNNO;
-    if (hosts.some((h) => h.status === 'tempfail')) {
+    if (mx.status === 'tempfail' || hosts.some((h) => h.status === 'tempfail')) {
       return deferIfPermit(state, { code: 450, enhanced: `4.${detail}`, text: notFound });
     }
   }

@@ -25,6 +25,11 @@ export interface SessionFacts {
   tls: boolean;
   /** Recipients accepted so far in this transaction. */
   recipientCount: number;
+  /**
+   * An earlier command of this transaction got an access(5) DISCARD: Postfix skips every
+   * later restriction until the transaction ends (state->discard). Set by the session.
+   */
+  discarded?: boolean;
 }
 
 /** Side effects of access(5) actions, applied to the message if it is accepted. */
