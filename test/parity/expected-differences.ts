@@ -23,6 +23,14 @@ export const DELIBERATE_DIFFERENCES: Readonly<Record<string, string>> = {
     'tom%parity.test@parity.test is refused as relaying; Postfix (allow_percent_hack = yes) delivers it locally',
   'deliberate/own-address-literal':
     'tom@[127.0.0.1] is refused as relaying; Postfix treats its own interface literal as local',
+  'recipient/postmaster-virtual/plain':
+    'postmaster@ a virtual domain reaches postmaster_recipient (250, RFC 5321 4.5.1 wants postmaster accepted); Postfix needs a virtual_alias_maps entry (550 5.1.1); postmaster_recipient = "" gives Postfix\'s answer',
+  'recipient/postmaster-virtual/trusted':
+    'postmaster@ a virtual domain reaches postmaster_recipient (250, RFC 5321 4.5.1 wants postmaster accepted); Postfix needs a virtual_alias_maps entry (550 5.1.1); postmaster_recipient = "" gives Postfix\'s answer',
+  'recipient/abuse/plain':
+    'abuse@ a hosted domain reaches postmaster_recipient (250, RFC 2142); Postfix rejects it unless aliased (550 5.1.1); postmaster_recipient = "" gives Postfix\'s answer',
+  'recipient/abuse/trusted':
+    'abuse@ a hosted domain reaches postmaster_recipient (250, RFC 2142); Postfix rejects it unless aliased (550 5.1.1); postmaster_recipient = "" gives Postfix\'s answer',
   'deliberate/pregreet':
     "a client that talks before the greeting is dropped (554 5.5.1, postscreen's behaviour); Postfix's smtpd answers it",
 };

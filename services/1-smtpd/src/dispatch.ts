@@ -7,6 +7,7 @@ import { authOffered, createOnAuth, requiresAuth } from './on-auth.ts';
 import { createOnBdat } from './on-bdat.ts';
 import { createOnData } from './on-data.ts';
 import { createOnEhlo } from './on-ehlo.ts';
+import { createOnEtrn } from './on-etrn.ts';
 import { createOnHelo } from './on-helo.ts';
 import { createOnMailFrom } from './on-mail-from.ts';
 import { createOnNoop } from './on-noop.ts';
@@ -35,7 +36,8 @@ export function createDispatcher(deps: VerbDeps): Dispatcher {
     ['BDAT', createOnBdat(deps, startUpload)],
     ['RSET', createOnRset()],
     ['NOOP', createOnNoop()],
-    ['VRFY', createOnVrfy()],
+    ['VRFY', createOnVrfy(deps)],
+    ['ETRN', createOnEtrn(deps)],
     ['QUIT', createOnQuit()],
   ]);
 

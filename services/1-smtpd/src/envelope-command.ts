@@ -1,6 +1,7 @@
 // MAIL FROM / RCPT TO lines to an address and its ESMTP parameters, as Postfix
 // reads them (envelope-parse.ts), then the checks every address gets: no control
-// characters, a well-formed domain or address literal, at most 253 octets.
+// characters, a well-formed domain or address literal, at most 253 octets. A
+// domainless address is taken as Postfix takes it; a trailing dot is stripped.
 import { isIPv4, isIPv6 } from 'node:net';
 import { localForm, splitEnvelopeCommand } from './envelope-parse.ts';
 import { parseEsmtpParams, type EsmtpParams } from './esmtp-params.ts';
@@ -52,10 +53,17 @@ export function parseEnvelope(kind: EnvelopeKind, line: string, strict: boolean)
     return { ok: true, parsed: { ...params, address } };
   }
   const at = address.lastIndexOf('@');
-  if (at <= 0) return bad;
+  if (at === 0) return bad;
+  if (at < 0) {
+    // domainless (<tom>): Postfix takes it; reject_non_fqdn_* decide, cleanup qualifies it
+    if (form.quoted === null && !validLocal(address)) return bad;
+    return { ok: true, parsed: { ...params, address } };
+  }
   const local = address.slice(0, at);
   const domain = address.slice(at + 1);
   if (!validDomain(domain)) return bad;
   if (form.quoted === null && !validLocal(local)) return bad;
-  return { ok: true, parsed: { ...params, address } };
+  // one trailing dot ends a domain name in the DNS sense: Postfix strips it
+  const stripped = domain.endsWith('.') ? `${local}@${domain.slice(0, -1)}` : address;
+  return { ok: true, parsed: { ...params, address: stripped } };
 }

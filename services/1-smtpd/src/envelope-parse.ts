@@ -16,7 +16,7 @@ export function splitEnvelopeCommand(kind: 'MAIL' | 'RCPT', line: string): Envel
   const verb = VERB[kind].exec(line);
   if (!verb) return { ok: false, reason: 'verb' };
   const rest = line.slice(verb[0].length).trimStart();
-  if (rest === '') return { ok: false, reason: 'syntax' };
+  if (rest === '') return { ok: false, reason: 'verb' }; // "MAIL FROM:": Postfix's Syntax reply
   const bracketed = rest.startsWith('<');
   let inQuote = false;
   let i = bracketed ? 1 : 0;

@@ -1,6 +1,6 @@
 // Envelope syntax checks after parsing: strict_rfc821_envelopes (no RFC 822
 // comments or whitespace outside quoted strings, no stray words after the
-// address) and unknown MAIL/RCPT parameters (555 5.5.4 as Postfix).
+// address) and unknown MAIL/RCPT parameters, comments included (555 5.5.4 as Postfix).
 import type { ParsedEnvelope } from './envelope-command.ts';
 import { reply, type SmtpReplyError } from './smtp-reply.ts';
 
@@ -26,8 +26,10 @@ export function envelopeSyntaxError(
   }
   const known = kind === 'MAIL' ? MAIL_PARAMS : RCPT_PARAMS;
   for (const key of Object.keys(args)) {
-    if (!PARAM_NAME.test(key)) continue; // an RFC 822 comment, tolerated when not strict
-    if (!known.has(key)) return reply(555, '5.5.4', `Unsupported option: ${key}`);
+    // an RFC 822 comment after the address is an unknown option too, as in Postfix
+    if (!known.has(key)) {
+      return reply(555, '5.5.4', `Unsupported option: ${parsed.given[key] ?? key}`);
+    }
   }
   return null;
 }

@@ -4,6 +4,8 @@
 
 export interface EsmtpParams {
   args: Record<string, string | true>;
+  /** Each parameter as the client spelled it ("foo=bar"), by upper-case name: for replies. */
+  given: Record<string, string>;
   /** A parameter given twice, or null. */
   duplicate: string | null;
   /** A value that decodes to a control character (log/header injection). */
@@ -21,7 +23,7 @@ export function xtextDecode(value: string): string {
 }
 
 export function parseEsmtpParams(text: string): EsmtpParams {
-  const out: EsmtpParams = { args: {}, duplicate: null, invalid: false };
+  const out: EsmtpParams = { args: {}, given: {}, duplicate: null, invalid: false };
   for (const param of text.split(/\s+/)) {
     if (!param) continue;
     const eq = param.indexOf('=');
@@ -35,6 +37,7 @@ export function parseEsmtpParams(text: string): EsmtpParams {
     }
     if (key in out.args) out.duplicate = key;
     out.args[key] = value;
+    out.given[key] = param;
   }
   return out;
 }

@@ -1,7 +1,14 @@
 // AUTH: when it is offered (smtpd_sasl_auth_enable, smtpd_tls_auth_only) and the
 // SASL exchanges PLAIN (with authzid) and LOGIN: initial response (SASL-IR) or 334
 // continuations, "*" cancels; authd checks the credentials (deps.authenticate).
-import type { ListenerName } from '@postfleet/config';
+// smtpd_sasl_security_options decides which mechanisms are left (noplaintext: none),
+// smtpd_sasl_local_domain completes a login name without "@".
+import {
+  expandSetting,
+  globalSetting,
+  globalSettingDefaults,
+  type ListenerName,
+} from '@postfleet/config';
 import type { SmtpSession, VerbHandler } from './smtp-session.ts';
 import { clientName, type ConnContext } from './session-state.ts';
 import type { VerbDeps } from './verb-deps.ts';
@@ -11,11 +18,33 @@ export function requiresAuth(listener: ListenerName): boolean {
   return listener !== 'smtp';
 }
 
+/**
+ * The SASL mechanisms smtpd_sasl_security_options leaves: PLAIN and LOGIN send the
+ * password in the clear, so noplaintext removes both (and with them AUTH); neither
+ * is anonymous, so noanonymous (the default) removes nothing.
+ */
+export function saslMechanisms(ctx: ConnContext): string[] {
+  const options = String(globalSetting(ctx.config.settings, 'smtpd_sasl_security_options'));
+  return options.split(/[\s,]+/).includes('noplaintext') ? [] : ['PLAIN', 'LOGIN'];
+}
+
 /** AUTH is offered on this session right now. */
 export function authOffered(ctx: ConnContext): boolean {
   const p = ctx.policy;
   const enabled = p.smtpd_sasl_auth_enable || requiresAuth(ctx.listener);
-  return enabled && (ctx.secure || !p.smtpd_tls_auth_only);
+  return enabled && (ctx.secure || !p.smtpd_tls_auth_only) && saslMechanisms(ctx).length > 0;
+}
+
+/** smtpd_sasl_local_domain: the realm a login name without "@" is checked in. */
+function inRealm(ctx: ConnContext, username: string): string {
+  const realm = expandSetting(
+    String(globalSetting(ctx.config.settings, 'smtpd_sasl_local_domain')),
+    {
+      ...globalSettingDefaults(),
+      ...ctx.config.settings,
+    },
+  );
+  return realm && !username.includes('@') ? `${username}@${realm}` : username;
 }
 
 const FAILED = '5.7.8 Error: authentication failed: authentication failure';
@@ -55,6 +84,7 @@ export function createOnAuth(deps: VerbDeps): VerbHandler {
     authzid: string,
   ): Promise<void> {
     const ctx = s.ctx;
+    username = inRealm(ctx, username);
     let ok: boolean | 'tempfail';
     try {
       ok = await deps.smtpd.authenticate(
@@ -109,6 +139,10 @@ export function createOnAuth(deps: VerbDeps): VerbHandler {
     const method = mech.toUpperCase();
     if (extra !== undefined || !method) {
       s.reply(501, '5.5.4 Syntax: AUTH mechanism');
+      return;
+    }
+    if (!saslMechanisms(ctx).includes(method)) {
+      s.reply(535, '5.7.8 Error: authentication failed: Invalid authentication mechanism');
       return;
     }
     if (method === 'PLAIN') {

@@ -1,6 +1,9 @@
 // Connect stage, before the greeting: client names, smtpd_client_restrictions, then
-// the pregreet check (client bytes that arrived before the greeting: 554 and close)
-// and the greeting itself. anvil's limits were applied at accept (listeners.ts).
+// the pregreet check under postscreen's names (postscreen_greet_action: drop = 554
+// and close, enforce = 550 at RCPT, ignore; postscreen_greet_wait: the pause, 0 =
+// only bytes already on the wire) and the greeting itself. anvil's limits were
+// applied at accept (listeners.ts).
+import { globalSetting, parseDuration } from '@postfleet/config';
 import { reply } from './smtp-reply.ts';
 import type { RunningSession } from './smtp-session.ts';
 import type { SmtpdDeps } from './smtpd-deps.ts';
@@ -19,6 +22,14 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new Error(`name lookup timed out after ${ms} ms`)), ms);
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** postscreen_greet_wait: up to ms for the client to talk first (returns early when it does). */
+async function greetWait(s: RunningSession, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (!s.unread && !s.closed && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, Math.min(50, until - Date.now())));
+  }
 }
 
 /** Let the socket's pending reads run (a few setImmediate turns, microseconds, not a sleep). */
@@ -64,20 +75,31 @@ export function createOnConnect(deps: SmtpdDeps) {
       return false;
     }
     ctx.sessionEffects.push(...r);
-    if (!s.unread) await pendingReads();
-    if (s.closed) return false;
-    if (s.unread) {
+    const action = String(globalSetting(ctx.config.settings, 'postscreen_greet_action'));
+    if (action !== 'ignore') {
+      const waitMs = parseDuration(
+        String(globalSetting(ctx.config.settings, 'postscreen_greet_wait')),
+      );
+      if (!s.unread && waitMs) await greetWait(s, waitMs);
+      if (!s.unread) await pendingReads();
+      if (s.closed) return false;
+    }
+    if (s.unread && action !== 'ignore') {
       const line = s.peek(100).toString('latin1');
       ctx.log.info(
         { event: 'pregreet' },
         `PREGREET ${s.unread} after ${((Date.now() - ctx.connectedAt) / 1000).toFixed(2)} from [${ctx.client.address}]:${ctx.client.port}: ${line}`,
       );
-      s.reply(
-        554,
-        `5.5.1 ${ctx.myhostname} Error: SMTP protocol violation: talked before the greeting`,
-      );
-      s.close();
-      return false;
+      if (action === 'enforce') {
+        ctx.pregreeted = true; // postscreen's enforce: the session goes on, RCPT TO gets 550
+      } else {
+        s.reply(
+          554,
+          `5.5.1 ${ctx.myhostname} Error: SMTP protocol violation: talked before the greeting`,
+        );
+        s.close();
+        return false;
+      }
     }
     s.reply(220, `${ctx.myhostname} ESMTP Postfleet`);
     return true;

@@ -1,7 +1,10 @@
 // EHLO and HELO: smtpd_helo_restrictions first (a reject answers instead of 250),
 // then the reply; EHLO lists what this session offers now (SIZE, bare when
-// unlimited; STARTTLS before TLS; AUTH when allowed; CHUNKING; no BINARYMIME).
-import { authOffered } from './on-auth.ts';
+// unlimited; VRFY unless disabled; ETRN; STARTTLS before TLS; AUTH when allowed,
+// AUTH= too for broken_sasl_auth_clients; CHUNKING; no BINARYMIME). A multi-word
+// name is joined with single spaces, as Postfix does.
+import { globalSetting } from '@postfleet/config';
+import { authOffered, saslMechanisms } from './on-auth.ts';
 import { runStage } from './stage.ts';
 import type { SmtpSession, VerbHandler } from './smtp-session.ts';
 import { resetTransaction, sessionFacts, type ConnContext } from './session-state.ts';
@@ -10,10 +13,18 @@ import type { VerbDeps } from './verb-deps.ts';
 /** The EHLO keywords, in Postfix's order. */
 export function ehloKeywords(ctx: ConnContext): string[] {
   const p = ctx.policy;
+  const settings = ctx.config.settings;
   const out = ['PIPELINING'];
   out.push(p.message_size_limit > 0 ? `SIZE ${p.message_size_limit}` : 'SIZE');
+  if (!globalSetting(settings, 'disable_vrfy_command')) out.push('VRFY');
+  out.push('ETRN');
   if (!ctx.secure && p.smtpd_tls_security_level !== 'none') out.push('STARTTLS');
-  if (authOffered(ctx)) out.push('AUTH PLAIN LOGIN');
+  if (authOffered(ctx)) {
+    const mechanisms = saslMechanisms(ctx).join(' ');
+    out.push(`AUTH ${mechanisms}`);
+    // broken_sasl_auth_clients: the pre-RFC 4954 form Outlook Express 4 looks for
+    if (globalSetting(settings, 'broken_sasl_auth_clients')) out.push(`AUTH=${mechanisms}`);
+  }
   out.push('ENHANCEDSTATUSCODES', '8BITMIME', 'DSN', 'SMTPUTF8', 'CHUNKING');
   return out;
 }
@@ -22,11 +33,12 @@ function createHello(deps: VerbDeps, verb: 'HELO' | 'EHLO'): VerbHandler {
   return async (s: SmtpSession, args: string) => {
     const ctx = s.ctx;
     const parts = args.trim().split(/\s+/).filter(Boolean);
-    if (parts.length !== 1) {
+    if (parts.length === 0) {
       s.reply(501, `Syntax: ${verb} hostname`);
       return;
     }
-    const helo = (parts[0] as string).toLowerCase();
+    // Postfix joins a multi-word name (collapse_args) and lets smtpd_helo_restrictions decide
+    const helo = parts.join(' ').toLowerCase();
     const effects = await runStage(s, {
       stage: 'HELO',
       run: () =>

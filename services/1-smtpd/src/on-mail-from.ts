@@ -50,7 +50,7 @@ function mailParams(
       case 'BODY': {
         const body = typeof value === 'string' ? value.toUpperCase() : '';
         if (body !== '7BIT' && body !== '8BITMIME') {
-          return reply(501, '5.5.4', 'Unsupported BODY parameter');
+          return reply(555, '5.5.4', `Unsupported option: BODY=${String(value)}`);
         }
         out.bodyType = body;
         break;
@@ -152,7 +152,14 @@ export function createOnMailFrom(deps: VerbDeps): VerbHandler {
         }),
     });
     if (!effects) return;
-    ctx.tx = { sender, recipients: [], effects: [...effects], content: null, ...fields };
+    ctx.tx = {
+      sender,
+      recipients: [],
+      rcptCount: 0,
+      effects: [...effects],
+      content: null,
+      ...fields,
+    };
     s.reply(250, '2.1.0 Accepted');
   };
 }

@@ -1,6 +1,7 @@
 // RCPT TO: Postfix's 503/501 texts, DSN parameters (NOTIFY, ORCPT xtext-decoded),
-// smtpd_recipient_limit (452 4.5.3), then the engine (with smtpd_delay_reject also
-// the client, HELO and sender lists). The first accepted recipient opens the queue id.
+// smtpd_recipient_limit (452 4.5.3, every accepted RCPT counted), then the engine
+// (with smtpd_delay_reject also the client, HELO and sender lists) except for bare
+// <postmaster>, accepted first. The first accepted recipient opens the queue id.
 import { newQueueId } from '@postfleet/queue-record';
 import { parseEnvelope } from './envelope-command.ts';
 import { envelopeSyntaxError } from './envelope-syntax.ts';
@@ -76,8 +77,8 @@ export function createOnRcptTo(deps: VerbDeps): VerbHandler {
     const recipient = parsed.address;
     const limit = ctx.policy.smtpd_recipient_limit;
     const lower = recipient.toLowerCase();
-    const already = tx.recipients.some((r) => r.address.toLowerCase() === lower);
-    if (limit > 0 && tx.recipients.length >= limit && !already) {
+    // Postfix counts every accepted RCPT, the same address twice included
+    if (limit > 0 && tx.rcptCount >= limit) {
       rejectWith(
         s,
         'RCPT',
@@ -87,19 +88,29 @@ export function createOnRcptTo(deps: VerbDeps): VerbHandler {
       );
       return;
     }
-    const effects = await runStage(s, {
-      stage: 'RCPT',
-      sender: tx.sender,
-      recipient,
-      run: () =>
-        deps.smtpd.engine.onRcptTo({
-          facts: sessionFacts(ctx, { recipient }),
-          policy: ctx.policy,
-          config: ctx.config,
-        }),
-    });
+    if (ctx.pregreeted) {
+      // postscreen_greet_action = enforce: the pregreet test failed, no mail from this session
+      rejectWith(s, 'RCPT', reply(550, '5.5.1', 'Protocol error'), tx.sender, recipient);
+      return;
+    }
+    // RFC 5321 §4.5.1: bare <postmaster> is accepted before any restriction, as Postfix does
+    const effects =
+      lower === 'postmaster'
+        ? []
+        : await runStage(s, {
+            stage: 'RCPT',
+            sender: tx.sender,
+            recipient,
+            run: () =>
+              deps.smtpd.engine.onRcptTo({
+                facts: sessionFacts(ctx, { recipient }),
+                policy: ctx.policy,
+                config: ctx.config,
+              }),
+          });
     if (!effects) return;
     if (ctx.tx !== tx) return; // the transaction ended meanwhile (it cannot, commands run in order)
+    tx.rcptCount++;
     tx.effects.push(...effects);
     const entry = { address: recipient, ...dsn };
     const at = tx.recipients.findIndex((r) => r.address.toLowerCase() === lower);

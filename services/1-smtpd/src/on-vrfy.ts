@@ -1,13 +1,46 @@
-// VRFY: never confirms or denies an address (no address harvesting): 252, as
-// RFC 5321 §3.5.3 allows, after a syntax check.
+// VRFY with Postfix's semantics: 502 when disable_vrfy_command is set, else the
+// address (in <> or bare) goes through the recipient checks of the restriction
+// engine — with smtpd_delay_reject also the client and HELO lists — and an
+// accepted one is answered 252 (RFC 5321 §3.5.3: not confirmed, will be tried).
+import { globalSetting } from '@postfleet/config';
+import { parseEnvelope } from './envelope-command.ts';
 import type { VerbHandler } from './smtp-session.ts';
+import { runStage } from './stage.ts';
+import { sessionFacts } from './session-state.ts';
+import type { VerbDeps } from './verb-deps.ts';
 
-export function createOnVrfy(): VerbHandler {
-  return (s, args) => {
-    if (!args.trim()) {
+export function createOnVrfy(deps: VerbDeps): VerbHandler {
+  return async (s, args) => {
+    const ctx = s.ctx;
+    if (globalSetting(ctx.config.settings, 'disable_vrfy_command')) {
+      s.reply(502, '5.5.1 VRFY command is disabled');
+      return;
+    }
+    const arg = args.trim().split(/\s+/).filter(Boolean).join(' ');
+    if (!arg) {
       s.reply(501, '5.5.4 Syntax: VRFY address');
       return;
     }
-    s.reply(252, '2.0.0 Cannot VRFY user, but will accept message and attempt delivery');
+    const parse = parseEnvelope('RCPT', `RCPT TO:${arg}`, false);
+    if (!parse.ok || parse.parsed.address === '') {
+      s.reply(501, '5.1.3 Bad recipient address syntax');
+      return;
+    }
+    const recipient = parse.parsed.address;
+    // bare <postmaster> is always fine (smtpd_check_rcpt), no restriction runs
+    if (recipient.toLowerCase() !== 'postmaster') {
+      const effects = await runStage(s, {
+        stage: 'VRFY',
+        recipient,
+        run: () =>
+          deps.smtpd.engine.onRcptTo({
+            facts: sessionFacts(ctx, { recipient }),
+            policy: ctx.policy,
+            config: ctx.config,
+          }),
+      });
+      if (!effects) return;
+    }
+    s.reply(252, `2.0.0 ${arg}`);
   };
 }

@@ -18,8 +18,10 @@ export interface Transaction {
   queueId?: string;
   /** Envelope sender without <>; '' for the null sender. */
   sender: string;
-  /** Accepted recipients, in order. */
+  /** Accepted recipients, in order (a duplicate RCPT replaces its earlier entry). */
   recipients: Recipient[];
+  /** RCPT commands accepted, duplicates included: what smtpd_recipient_limit counts (Postfix). */
+  rcptCount: number;
   bodyType: '7BIT' | '8BITMIME';
   smtpUtf8: boolean;
   /** SIZE= as declared by the client. */
@@ -73,6 +75,8 @@ export interface ConnContext {
   bareNewline: BareNewline | null;
   /** A NUL byte arrived in the current message's content (refused at its end). */
   nulInData?: boolean;
+  /** Talked before the greeting under postscreen_greet_action = enforce: RCPT TO gets 550. */
+  pregreeted?: boolean;
   /** Close the connection right after the next reply (bare newline in DATA). */
   disconnectAfterReply: boolean;
   errors: number;
@@ -105,13 +109,16 @@ export function sessionFacts(ctx: ConnContext, extra: Partial<SessionFacts> = {}
       namesTempfail: ctx.client.namesTempfail,
     },
     tls: ctx.secure,
-    recipientCount: ctx.tx ? ctx.tx.recipients.length : 0,
+    recipientCount: ctx.tx ? ctx.tx.rcptCount : 0, // Postfix's rcpt_count: every accepted RCPT
     ...extra,
   };
   const helo = heloName(ctx);
   if (helo !== undefined && facts.helo === undefined) facts.helo = helo;
   if (ctx.tx && facts.sender === undefined) facts.sender = ctx.tx.sender;
   if (ctx.user !== undefined) facts.saslUser = ctx.user;
+  // access(5) DISCARD ends every later restriction of the transaction (issue 8 item 2)
+  if (ctx.tx?.effects.some((e) => e.kind === 'discard') && facts.discarded === undefined)
+    facts.discarded = true;
   return facts;
 }
 

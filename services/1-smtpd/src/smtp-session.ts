@@ -3,8 +3,10 @@
 // is answered in order; DATA, BDAT chunks, SASL lines and STARTTLS read the same inbox.
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
+import { globalSetting } from '@postfleet/config';
 import { bareNewlineText, createBareNewlineScanner } from './bare-newline.ts';
 import { createDataDecoder } from './data-decoder.ts';
+import { forbiddenCommands } from './forbidden-commands.ts';
 import { createSessionDeadline } from './session-deadline.ts';
 import { clientName, type ConnContext } from './session-state.ts';
 
@@ -63,11 +65,11 @@ export interface SessionOptions {
   onClose(): void;
 }
 
-/** Postfix's smtpd_forbidden_commands: a web browser or proxy talking to port 25. */
-const FORBIDDEN = new Set(['CONNECT', 'GET', 'POST']);
-
-/** Commands that are SMTP but Postfleet does not know (sendmail's jokes, HELP, XCLIENT): 502. */
-const NOT_RECOGNISED = new Set(['WIZ', 'SHELL', 'KILL', 'HELP', 'XCLIENT', 'XFORWARD']);
+/**
+ * Commands that are SMTP but Postfleet does not know (sendmail's jokes, XCLIENT): 502.
+ * HELP is not among them: Postfix does not implement HELP and answers it 500; so does Postfleet.
+ */
+const NOT_RECOGNISED = new Set(['WIZ', 'SHELL', 'KILL', 'XCLIENT', 'XFORWARD']);
 
 const NUL_IN_COMMAND = 'Error: NUL character in command';
 
@@ -434,9 +436,12 @@ export function createSmtpSession(
     const verb = handler ? word : 'unknown';
     bump(verb, false);
     ctx.current = { verb, answered: false };
-    if (FORBIDDEN.has(word)) {
+    // smtpd_forbidden_commands (and "Label:" header lines): only words that are no command
+    const forbidden = globalSetting(ctx.config.settings, 'smtpd_forbidden_commands');
+    const first = space < 0 ? line : line.slice(0, space);
+    if (!handler && forbiddenCommands(forbidden).matches(first)) {
       ctx.log.warn(`warning: non-SMTP command from ${clientName(ctx)}: ${line.slice(0, 100)}`);
-      write('521 5.7.0 Error: I can break rules, too. Goodbye.');
+      write('221 2.7.0 Error: I can break rules, too. Goodbye.');
       close();
       return;
     }

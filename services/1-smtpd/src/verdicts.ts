@@ -6,7 +6,8 @@ import type { Effect, Verdict } from './restrictions/types.ts';
 import { reply, type SmtpReplyError } from './smtp-reply.ts';
 import { clientName, rejectContext, type ConnContext } from './session-state.ts';
 
-export type Stage = 'CONNECT' | 'HELO' | 'MAIL' | 'RCPT' | 'DATA' | 'END-OF-MESSAGE';
+export type Stage =
+  'CONNECT' | 'HELO' | 'MAIL' | 'RCPT' | 'VRFY' | 'ETRN' | 'DATA' | 'END-OF-MESSAGE';
 
 /** The reply of a reject verdict. */
 export function verdictReply(v: Extract<Verdict, { action: 'reject' }>): SmtpReplyError {

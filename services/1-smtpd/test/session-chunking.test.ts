@@ -2,10 +2,10 @@
 // chunks mixed with pipelined commands, BDAT 0 LAST, chunk sizes that lie,
 // Postfix's 503/554 gates, message_size_limit across chunks, no DATA/BDAT mix.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { createDataDecoder } from '../src/data-decoder.ts';
 import { RawClient } from './helpers/raw-client.ts';
-import { startHarness, type Harness } from './helpers/smtpd-harness.ts';
+import { type Harness, useHarness } from './helpers/smtpd-harness.ts';
 
 async function transaction(h: Harness): Promise<RawClient> {
   const c = await RawClient.connect(h.port('smtp'));
@@ -40,13 +40,7 @@ describe('DATA decoder', () => {
 });
 
 describe('smtpd CHUNKING', () => {
-  let h: Harness;
-  before(async () => {
-    h = await startHarness();
-  });
-  after(async () => {
-    await h.stop();
-  });
+  const h = useHarness();
 
   test('two chunks, then LAST: the message is the bytes as sent, no dot-unstuffing', async () => {
     const c = await transaction(h);

@@ -2,9 +2,9 @@
 // reaches the client; tempfail, a timeout or no cleanup at all answer
 // 451 4.3.0 and leave nothing in the blob store.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { RawClient } from './helpers/raw-client.ts';
-import { startHarness, type Harness } from './helpers/smtpd-harness.ts';
+import { type Harness, useHarness } from './helpers/smtpd-harness.ts';
 import { rawBlobKey } from '@postfleet/queue-record';
 
 async function transaction(
@@ -27,13 +27,7 @@ async function transaction(
 }
 
 describe('smtpd hand-off to cleanup', () => {
-  let h: Harness;
-  before(async () => {
-    h = await startHarness({ cleanupTimeoutMs: 1500 });
-  });
-  after(async () => {
-    await h.stop();
-  });
+  const h = useHarness({ cleanupTimeoutMs: 1500 });
 
   test('cleanup rejected: its code, enhanced status and text reach the client; the raw blob is removed', async () => {
     h.cleanup.behaviour = () => ({

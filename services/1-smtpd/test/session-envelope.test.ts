@@ -2,11 +2,12 @@
 // addresses unless strict_rfc821_envelopes, Postfix's syntax replies) and
 // smtpd_client_message_rate_limit with the mynetworks exemption, over raw sockets.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import { localForm, splitEnvelopeCommand } from '../src/envelope-parse.ts';
 import { hasRoutingTricks } from '../src/restrictions/domains.ts';
 import { RawClient } from './helpers/raw-client.ts';
-import { MYHOSTNAME, startHarness, type Harness } from './helpers/smtpd-harness.ts';
+import { suiteFixture } from '@postfleet/harness';
+import { MYHOSTNAME, startHarness, type Harness, useHarness } from './helpers/smtpd-harness.ts';
 
 async function greeted(h: Harness): Promise<RawClient> {
   const c = await RawClient.connect(h.port('smtp'));
@@ -33,9 +34,11 @@ describe('envelope parsing', () => {
       ok: false,
       reason: 'verb',
     });
-    for (const bad of ['MAIL FROM:<a@b', 'MAIL FROM:<"a@b>', 'MAIL FROM:<a@b>x', 'MAIL FROM:']) {
+    for (const bad of ['MAIL FROM:<a@b', 'MAIL FROM:<"a@b>', 'MAIL FROM:<a@b>x']) {
       assert.deepEqual(splitEnvelopeCommand('MAIL', bad), { ok: false, reason: 'syntax' }, bad);
     }
+    // no address at all is Postfix's "501 5.5.4 Syntax: MAIL FROM:<address>"
+    assert.deepEqual(splitEnvelopeCommand('MAIL', 'MAIL FROM:'), { ok: false, reason: 'verb' });
   });
 
   test('local form: quotes go when the content is a dot-atom, stay otherwise', () => {
@@ -60,13 +63,7 @@ describe('envelope parsing', () => {
 });
 
 describe('smtpd envelope syntax', () => {
-  let h: Harness;
-  before(async () => {
-    h = await startHarness();
-  });
-  after(async () => {
-    await h.stop();
-  });
+  const h = useHarness();
   beforeEach(() => {
     h.setPolicy('smtp', { strict_rfc821_envelopes: false });
   });
@@ -142,15 +139,13 @@ describe('smtpd envelope syntax', () => {
 });
 
 describe('smtpd_client_message_rate_limit', () => {
-  let h: Harness;
-  before(async () => {
-    h = await startHarness({
-      policies: { smtp: { smtpd_client_message_rate_limit: 2, mynetworks: [] } },
-    });
-  });
-  after(async () => {
-    await h.stop();
-  });
+  const h = suiteFixture(
+    () =>
+      startHarness({
+        policies: { smtp: { smtpd_client_message_rate_limit: 2, mynetworks: [] } },
+      }),
+    (harness) => harness.stop(),
+  );
 
   test('the third MAIL FROM in a minute gets 450 4.7.1 too much mail, across connections', async () => {
     let c = await greeted(h);

@@ -3,23 +3,17 @@
 // (DSN parameters included) and is answered "250 2.0.0 Ok: queued as <id>".
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import nodemailer from 'nodemailer';
 import { isQueueId, rawBlobKey } from '@postfleet/queue-record';
 import { RawClient } from './helpers/raw-client.ts';
-import { MYHOSTNAME, startHarness, type Harness } from './helpers/smtpd-harness.ts';
+import { MYHOSTNAME, useHarness } from './helpers/smtpd-harness.ts';
 
 const run = promisify(execFile);
 
 describe('smtpd ESMTP session', () => {
-  let h: Harness;
-  before(async () => {
-    h = await startHarness();
-  });
-  after(async () => {
-    await h.stop();
-  });
+  const h = useHarness();
 
   test('EHLO advertises PIPELINING SIZE 8BITMIME SMTPUTF8 ENHANCEDSTATUSCODES DSN STARTTLS, no AUTH before TLS', async () => {
     const c = await RawClient.connect(h.port('smtp'));

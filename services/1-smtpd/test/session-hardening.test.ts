@@ -4,9 +4,9 @@
 // the limit that must not end the transaction, and sendmail's joke commands.
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { RawClient } from './helpers/raw-client.ts';
-import { MYHOSTNAME, startHarness, type Harness } from './helpers/smtpd-harness.ts';
+import { MYHOSTNAME, useHarness } from './helpers/smtpd-harness.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -31,13 +31,7 @@ function closed(s: net.Socket, ms: number): Promise<boolean> {
 }
 
 describe('smtpd hardening', () => {
-  let h: Harness;
-  before(async () => {
-    h = await startHarness();
-  });
-  after(async () => {
-    await h.stop();
-  });
+  const h = useHarness();
 
   test('465: half-open TLS handshakes from one IP are capped by smtpd_client_connection_count_limit', async () => {
     h.setPolicy('submissions', { smtpd_client_connection_count_limit: 5, mynetworks: [] });
@@ -183,13 +177,15 @@ describe('smtpd hardening', () => {
     c.close();
   });
 
-  test('sendmail joke commands and HELP are not recognised: 502 5.5.2', async () => {
+  test('sendmail joke commands are not recognised: 502 5.5.2; HELP is unknown (500) as in Postfix', async () => {
     const c = await RawClient.connect(h.port('smtp'));
     await c.reply();
     await c.cmd('EHLO client.example');
-    for (const cmd of ['WIZ', 'WIZ secret', 'SHELL', 'KILL', 'HELP', 'XCLIENT ADDR=1.2.3.4']) {
+    for (const cmd of ['WIZ', 'WIZ secret', 'SHELL', 'KILL', 'XCLIENT ADDR=1.2.3.4']) {
       assert.equal(await c.cmd(cmd), '502 5.5.2 Error: command not recognized', cmd);
     }
+    assert.equal(await c.cmd('HELP'), '500 5.5.2 Error: command not recognized');
+    assert.equal(await c.cmd('HELP MAIL'), '500 5.5.2 Error: command not recognized');
     assert.match((await c.cmd('NOOP')) ?? '', /^250 /);
     c.close();
   });

@@ -2,9 +2,9 @@
 // SIZE (declared and real byte count), recipient limit, hard error limit,
 // command line length, and anvil's per-IP concurrent connection limit.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { RawClient } from './helpers/raw-client.ts';
-import { MYHOSTNAME, startHarness, type Harness } from './helpers/smtpd-harness.ts';
+import { MYHOSTNAME, type Harness, useHarness } from './helpers/smtpd-harness.ts';
 
 async function greeted(h: Harness): Promise<RawClient> {
   const c = await RawClient.connect(h.port('smtp'));
@@ -16,13 +16,7 @@ async function greeted(h: Harness): Promise<RawClient> {
 const settle = (ms = 150): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('smtpd session limits', () => {
-  let h: Harness;
-  before(async () => {
-    h = await startHarness();
-  });
-  after(async () => {
-    await h.stop();
-  });
+  const h = useHarness();
 
   test('SMTP smuggling: bare <LF> in DATA is answered 550 5.5.2 once, nothing is queued, the connection is closed', async () => {
     const before = h.received.length;
@@ -135,7 +129,7 @@ describe('smtpd session limits', () => {
       const c = await greeted(h);
       assert.match((await c.cmd('BOGUS 1')) ?? '', /^500 /);
       assert.match((await c.cmd('RCPT TO:<x@example.test>')) ?? '', /^503 /);
-      c.write('MAIL FROM:broken\r\n');
+      c.write('MAIL FROM:<broken\r\n');
       assert.match((await c.reply()) ?? '', /^501 /);
       assert.equal(await c.reply(), `421 4.7.0 ${MYHOSTNAME} Error: too many errors`);
       assert.ok(await c.waitClosed());

@@ -5,10 +5,11 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
 import tls from 'node:tls';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { parseProxyHeader } from '../src/proxy-protocol.ts';
 import { RawClient } from './helpers/raw-client.ts';
-import { startHarness, type Harness } from './helpers/smtpd-harness.ts';
+import { suiteFixture } from '@postfleet/harness';
+import { startHarness } from './helpers/smtpd-harness.ts';
 
 function v2Header(family: 4 | 6, src: string, sport: number): Buffer {
   const sig = Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a]);
@@ -48,20 +49,18 @@ async function sendOne(c: RawClient): Promise<void> {
 }
 
 describe('smtpd PROXY protocol', () => {
-  let h: Harness;
-  before(async () => {
-    h = await startHarness({
-      policies: {
-        smtp: {
-          smtpd_upstream_proxy_protocol: 'haproxy',
-          smtpd_upstream_proxy_trusted: ['127.0.0.0/8'],
+  const h = suiteFixture(
+    () =>
+      startHarness({
+        policies: {
+          smtp: {
+            smtpd_upstream_proxy_protocol: 'haproxy',
+            smtpd_upstream_proxy_trusted: ['127.0.0.0/8'],
+          },
         },
-      },
-    });
-  });
-  after(async () => {
-    await h.stop();
-  });
+      }),
+    (harness) => harness.stop(),
+  );
 
   test('v1 from a trusted proxy: the real client address reaches the engine and cleanup', async () => {
     const c = await RawClient.connect(h.port('smtp'));

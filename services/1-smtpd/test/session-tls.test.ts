@@ -3,23 +3,17 @@
 // STARTTLS command-injection defence (plaintext pipelined after STARTTLS is dropped).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import nodemailer from 'nodemailer';
 import { RawClient } from './helpers/raw-client.ts';
-import { PASSWORD, USER, startHarness, type Harness } from './helpers/smtpd-harness.ts';
+import { PASSWORD, USER, useHarness } from './helpers/smtpd-harness.ts';
 
 const run = promisify(execFile);
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
 describe('smtpd TLS and AUTH', () => {
-  let h: Harness;
-  before(async () => {
-    h = await startHarness();
-  });
-  after(async () => {
-    await h.stop();
-  });
+  const h = useHarness();
 
   test('port 25: STARTTLS works, AUTH appears only after TLS, mail is queued as ESMTPS', async () => {
     const c = await RawClient.connect(h.port('smtp'));

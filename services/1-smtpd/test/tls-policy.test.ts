@@ -5,9 +5,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, test } from 'node:test';
 import tls from 'node:tls';
-import { suiteFixture } from '@postfleet/harness';
 import { RawClient } from './helpers/raw-client.ts';
-import { startHarness } from './helpers/smtpd-harness.ts';
+import { useHarness } from './helpers/smtpd-harness.ts';
 
 type ClientTls = Pick<tls.ConnectionOptions, 'maxVersion' | 'minVersion' | 'ciphers'>;
 
@@ -23,7 +22,7 @@ function handshake(target: number | net.Socket, opts: ClientTls): Promise<string
       resolve(s.getProtocol() ?? '?');
       s.destroy();
     });
-    s.once('error', (err) => resolve(`error: ${err.message}`));
+    s.once('error', (err: Error) => resolve(`error: ${err.message}`));
   });
 }
 
@@ -37,10 +36,7 @@ async function starttls(port: number, opts: ClientTls): Promise<string> {
 }
 
 describe('smtpd TLS settings', () => {
-  const h = suiteFixture(
-    () => startHarness(),
-    (harness) => harness.stop(),
-  );
+  const h = useHarness();
 
   test('defaults: TLS 1.2 and 1.3 on 465 and 25; TLS 1.1 refused', async () => {
     h.setSettings({});

@@ -65,6 +65,7 @@ export const RECIPIENT_ACCESS: [string, string][] = [
   ['blocked@parity.test', 'REJECT'],
   ['tempfail@parity.test', 'DEFER'],
   ['open@elsewhere.example', 'OK'],
+  ['trash@parity.test', 'DISCARD'],
 ];
 
 /** header_checks (also applied to MIME and nested headers by Postfix's defaults). */

@@ -28,6 +28,16 @@ function discardCases(): Dialogue[] {
       steps: envelope({ to: [to] }),
     })),
     {
+      // a DISCARD at one RCPT ends every later restriction of the transaction
+      id: 'discard/recipient-then-unknown-and-foreign',
+      item: 2,
+      client: plain,
+      steps: envelope({
+        from: '<sender@example.org>',
+        to: ['<trash@parity.test>', '<nobody@parity.test>', '<x@elsewhere.example>'],
+      }),
+    },
+    {
       id: 'discard/sender-then-data',
       item: 2,
       client: plain,

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { makeTestCert } from '@postfleet/harness';
+import { makeTestCert, suiteFixture } from '@postfleet/harness';
 import { pino } from 'pino';
 import { createFsBlobStore, type BlobStore } from '@postfleet/blob';
 import { createEmbeddedBus, type Bus } from '@postfleet/bus';
@@ -161,4 +161,12 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A harness for the enclosing suite: started before its tests, stopped after them. */
+export function useHarness(opts: HarnessOptions = {}): Harness {
+  return suiteFixture(
+    () => startHarness(opts),
+    (harness) => harness.stop(),
+  );
 }
