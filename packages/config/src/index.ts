@@ -4,6 +4,7 @@ export * from './resources.ts';
 export type * from './runtime.ts';
 export * from './settings.ts';
 export * from './tls-settings.ts';
+export * from './inet-interfaces.ts';
 export * from './parent-domain.ts';
 export * from './restrictions.ts';
 export * from './patterns.ts';

@@ -3,6 +3,7 @@
 // effective policies from it and `postfleet conf -d` prints it (formatPostconf).
 import { ACCESS_MAP_DEFER_CODE, ACCESS_MAP_REJECT_CODE } from '@postfleet/maps';
 import type { EffectivePolicy, ListenerName } from './runtime.ts';
+import { parseInetInterfaces } from './inet-interfaces.ts';
 import { tlsSettingError } from './tls-settings.ts';
 
 /** A per-listener (smtpd) setting, the fields of MailPolicy.spec. */
@@ -381,6 +382,12 @@ const globalDefs = {
     default: 20,
     description: 'parallel deliveries to one destination',
   },
+  inet_interfaces: {
+    default: '',
+    description:
+      'address the protocol listeners bind: all, loopback-only or one IP; empty = 127.0.0.1 embedded, all in a cluster (restart to apply)',
+    postfixDefault: 'all',
+  },
   smtpd_tls_cert_file: {
     default: '',
     description:
@@ -601,6 +608,10 @@ export function parseGlobalSetting(
   }
   const tlsError = tlsSettingError(name, value);
   if (tlsError !== null) return { error: tlsError };
+  if (name === 'inet_interfaces') {
+    const r = parseInetInterfaces(value);
+    if (r !== null && typeof r === 'object') return { error: r.error };
+  }
   return { value };
 }
 

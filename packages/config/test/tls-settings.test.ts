@@ -1,9 +1,14 @@
 // Postfix's TLS protocol and cipher syntax: ranges, exclusion and inclusion
 // lists, gaps and unknown names refused, cipher grades with exclusions, and the
-// compiler naming the MailPolicy field of a bad value.
+// compiler naming the MailPolicy field of a bad value; inet_interfaces alike.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compileResources, parseTlsProtocols, tlsCipherList } from '../src/index.ts';
+import {
+  compileResources,
+  parseInetInterfaces,
+  parseTlsProtocols,
+  tlsCipherList,
+} from '../src/index.ts';
 import { policy } from './fixtures.ts';
 
 test('parseTlsProtocols: ">=" / "<=" ranges, "!" exclusions, inclusion lists', () => {
@@ -66,4 +71,18 @@ test('the compiler refuses a bad TLS setting, naming the MailPolicy field', () =
   ]);
   assert.ok('config' in good);
   assert.equal(good.config.settings.smtpd_tls_protocols, '!SSLv3, !TLSv1');
+});
+
+test('inet_interfaces: all, loopback-only, one address; a list or a name is refused', () => {
+  assert.equal(parseInetInterfaces('all'), '0.0.0.0');
+  assert.equal(parseInetInterfaces('loopback-only'), '127.0.0.1');
+  assert.equal(parseInetInterfaces('[2001:db8::25]'), '2001:db8::25');
+  assert.equal(parseInetInterfaces(''), null);
+  assert.match(
+    (parseInetInterfaces('192.0.2.1, 192.0.2.2') as { error: string }).error,
+    /one address/,
+  );
+  const r = compileResources([policy('all', 'all', { parameters: { inet_interfaces: 'eth0' } })]);
+  assert.ok('errors' in r);
+  assert.equal(r.errors[0]?.field, 'spec.parameters.inet_interfaces');
 });

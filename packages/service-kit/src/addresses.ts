@@ -1,6 +1,7 @@
 // Where each listener binds (DESIGN §5): cluster ports on all interfaces, or the
-// embedded 2xxx ports on 127.0.0.1. Each can be overridden with an env var such
-// as POSTFLEET_SMTP_ADDR=127.0.0.1:2525 (port 0 picks a free port).
+// embedded 2xxx ports on 127.0.0.1; inet_interfaces in the configuration moves
+// every protocol listener to one address. Each can be overridden with an env var
+// such as POSTFLEET_SMTP_ADDR=127.0.0.1:2525 (port 0 picks a free port).
 
 export interface HostPort {
   host: string;
@@ -61,5 +62,32 @@ export function listenAddresses(env: NodeJS.ProcessEnv, embedded: boolean): List
     const override = env[addressEnvVar(key)];
     out[key] = override ? parseHostPort(override, host) : { host, port: ports[key] };
   }
+  return out;
+}
+
+const PROTOCOL_LISTENERS: readonly ListenerKey[] = [
+  'smtp',
+  'submission',
+  'submissions',
+  'imap',
+  'imaps',
+  'pop3',
+  'pop3s',
+];
+
+/**
+ * inet_interfaces applied: every protocol listener binds host, except one whose
+ * address the environment sets explicitly (a per-listener choice, like master.cf's,
+ * wins over the global one). The HTTP endpoint keeps its own address.
+ */
+export function withInetInterfaces(
+  listen: ListenAddresses,
+  host: string | null,
+  env: NodeJS.ProcessEnv,
+): ListenAddresses {
+  if (host === null) return listen;
+  const out = { ...listen };
+  for (const key of PROTOCOL_LISTENERS)
+    if (!env[addressEnvVar(key)]) out[key] = { host, port: listen[key].port };
   return out;
 }

@@ -14,7 +14,8 @@ import { createLogger, type Logger } from './logger.ts';
 import { createTelemetry, type Meter, type Tracer } from './telemetry.ts';
 import { startHealthServer, type HealthServer } from './health.ts';
 import { loadAdminToken } from './admin-auth.ts';
-import { listenAddresses, type ListenAddresses } from './addresses.ts';
+import { listenAddresses, withInetInterfaces, type ListenAddresses } from './addresses.ts';
+import { parseInetInterfaces } from '@postfleet/config';
 
 /** What a role gets: its dependencies, passed in, never imported globals. */
 export interface RoleContext {
@@ -88,7 +89,7 @@ export async function runService(
   const serviceName = opts.serviceName ?? (roles.length === 1 ? roles[0]!.name : 'postfleet');
   const log = opts.log ?? createLogger({ env, name: serviceName });
   const embedded = isEmbedded(env);
-  const listen = listenAddresses(env, embedded);
+  let listen = listenAddresses(env, embedded);
   const startedAt = performance.now();
 
   const cleanups: Array<{ what: string; run: () => Promise<void> }> = [];
@@ -166,6 +167,9 @@ export async function runService(
     const config = await withDirectoryUsers(compiled, ports.bus);
     cleanups.push({ what: 'user directory watch', run: () => config.stop() });
     log.info({ config_version: config.current().version }, 'configuration loaded');
+    // inet_interfaces is read once, at start (as Postfix: a change needs a restart)
+    const inet = parseInetInterfaces(String(config.current().settings.inet_interfaces ?? ''));
+    listen = withInetInterfaces(listen, typeof inet === 'string' ? inet : null, env);
 
     for (const role of roles) {
       const roleLog = log.child({ role: role.name });

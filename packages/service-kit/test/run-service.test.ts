@@ -157,3 +157,43 @@ test('only declared ports are opened: bus + blob roles on NATS never open a data
     await cleanup();
   }
 });
+
+test('inet_interfaces from the configuration moves the protocol listeners; an explicit listener address wins', async () => {
+  const { env, cleanup } = await setup();
+  await writeFile(
+    join(env.POSTFLEET_CONFIG_DIR!, 'all.yaml'),
+    [
+      'apiVersion: postfleet.io/v1alpha1',
+      'kind: MailPolicy',
+      'metadata:',
+      '  name: all',
+      'spec:',
+      '  listener: all',
+      '  parameters:',
+      '    inet_interfaces: 127.0.0.2',
+      '',
+    ].join('\n'),
+  );
+  let seen: Record<string, string> = {};
+  const probe: RoleDefinition = {
+    name: 'probe',
+    ports: ['bus'],
+    async start(ctx) {
+      seen = Object.fromEntries(Object.entries(ctx.listen).map(([k, v]) => [k, v.host]));
+      return { stop: async () => undefined };
+    },
+  };
+  try {
+    const svc = await runService([probe], {
+      env: { ...env, POSTFLEET_SUBMISSION_ADDR: '127.0.0.1:0' },
+      handleSignals: false,
+    });
+    await svc.stop();
+    assert.equal(seen.smtp, '127.0.0.2');
+    assert.equal(seen.imaps, '127.0.0.2');
+    assert.equal(seen.submission, '127.0.0.1', 'POSTFLEET_SUBMISSION_ADDR wins');
+    assert.equal(seen.http, '127.0.0.1', 'the HTTP endpoint keeps its address');
+  } finally {
+    await cleanup();
+  }
+});
