@@ -3,13 +3,9 @@
 // stops it with SIGINT (timing each step).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { freePort } from '@postfleet/harness';
+import { freePort, nodeBin, postfleetCli as cliEntry, repoRoot } from '@postfleet/harness';
 
-export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const nodeBin = join(repoRoot, 'node_modules', '.bin', 'node');
-const cliEntry = join(repoRoot, 'packages', 'cli', 'src', 'postfleet.ts');
+export { repoRoot };
 
 const listeners = [
   'smtp',

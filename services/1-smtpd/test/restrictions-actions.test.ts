@@ -3,18 +3,14 @@
 // CleanupRequest, the login-mismatch halves, the catalogue's reply codes, one relay guard.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  policyDefaults,
-  RESTRICTION_NAMES,
-  type EffectivePolicy,
-  type RuntimeConfig,
-} from '@postfleet/config';
+import { RESTRICTION_NAMES, type EffectivePolicy, type RuntimeConfig } from '@postfleet/config';
 import { ACCESS_ACTIONS } from '@postfleet/maps';
 import { createRestrictionEngine } from '../src/restrictions/index.ts';
 import type { SessionFacts, Verdict } from '../src/restrictions/index.ts';
 import { ACCESS_ACTION_HANDLERS } from '../src/restrictions/access-actions.ts';
 import { RULES, WARN_IF_REJECT } from '../src/restrictions/rules.ts';
 import { effectFields } from '../src/verdicts.ts';
+import { domainsOf, engineConfig, factsWith, usersOf } from './helpers/engine-fixtures.ts';
 
 const nx = async () => ({ status: 'nxdomain' as const });
 const engine = createRestrictionEngine({
@@ -25,42 +21,14 @@ function makeConfig(
   policy: Partial<EffectivePolicy> = {},
   extra: Partial<RuntimeConfig> = {},
 ): RuntimeConfig {
-  const p: EffectivePolicy = { ...structuredClone(policyDefaults), source: 'test', ...policy };
-  return {
-    version: `v-${Math.random()}`,
-    compiledAt: new Date(0).toISOString(),
-    domains: {
-      'example.test': { domain: 'example.test', class: 'virtual', resource: 'example-test' },
-    },
-    users: {
-      'alice@example.test': { address: 'alice@example.test', enabled: true, resource: 'alice' },
-      'bob@example.test': { address: 'bob@example.test', enabled: true, resource: 'bob' },
-    },
-    accessMaps: {},
-    addressMaps: {},
-    policies: { smtp: p, submission: p, submissions: p },
-    settings: {},
+  return engineConfig(policy, {
+    domains: domainsOf({ 'example.test': 'virtual' }),
+    users: usersOf('alice@example.test', 'bob@example.test'),
     ...extra,
-  };
+  });
 }
 
-function facts(over: Partial<SessionFacts> = {}): SessionFacts {
-  return {
-    listener: 'smtp',
-    client: {
-      address: '192.0.2.1',
-      hostname: 'unknown',
-      reverseHostname: 'unknown',
-      namesTempfail: false,
-    },
-    helo: 'mail.sender.test',
-    sender: 'someone@sender.test',
-    recipient: 'bob@example.test',
-    tls: false,
-    recipientCount: 0,
-    ...over,
-  };
-}
+const facts = factsWith();
 
 const rcpt = (config: RuntimeConfig, over: Partial<SessionFacts> = {}): Promise<Verdict> =>
   engine.onRcptTo({ facts: facts(over), policy: config.policies.smtp, config });

@@ -5,52 +5,26 @@
 // that does not answer lists nobody (smtpd_dnsbl_tempfail_defer = yes defers instead).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { policyDefaults, type EffectivePolicy, type RuntimeConfig } from '@postfleet/config';
+import type { EffectivePolicy, RuntimeConfig } from '@postfleet/config';
 import { createResolver } from '@postfleet/dns';
 import { reverseName, startDnsServer, type DnsServerHandle } from '@postfleet/harness';
 import { createRestrictionEngine } from '../src/restrictions/index.ts';
 import type { RestrictionResolver } from '../src/restrictions/dns-port.ts';
 import type { RestrictionEngine, SessionFacts, Verdict } from '../src/restrictions/index.ts';
+import { domainsOf, engineConfig, factsWith, usersOf } from './helpers/engine-fixtures.ts';
 
 type FactsOver = Partial<Omit<SessionFacts, 'client'>> & {
   client?: Partial<SessionFacts['client']>;
 };
 
 function makeConfig(policy: Partial<EffectivePolicy> = {}): RuntimeConfig {
-  const p: EffectivePolicy = { ...policyDefaults, source: 'test', ...policy };
-  return {
-    version: `v-${Math.random()}`,
-    compiledAt: new Date(0).toISOString(),
-    domains: {
-      'example.test': { domain: 'example.test', class: 'virtual', resource: 'example-test' },
-    },
-    users: { 'bob@example.test': { address: 'bob@example.test', enabled: true, resource: 'bob' } },
-    accessMaps: {},
-    addressMaps: {},
-    policies: { smtp: p, submission: p, submissions: p },
-    settings: {},
-  };
+  return engineConfig(policy, {
+    domains: domainsOf({ 'example.test': 'virtual' }),
+    users: usersOf('bob@example.test'),
+  });
 }
 
-function facts(over: FactsOver = {}): SessionFacts {
-  const { client, ...rest } = over;
-  return {
-    listener: 'smtp',
-    client: {
-      address: '192.0.2.1',
-      hostname: 'unknown',
-      reverseHostname: 'unknown',
-      namesTempfail: false,
-      ...client,
-    },
-    helo: 'mail.good.test',
-    sender: 'someone@good.test',
-    recipient: 'bob@example.test',
-    tls: false,
-    recipientCount: 0,
-    ...rest,
-  };
-}
+const facts = factsWith({ helo: 'mail.good.test', sender: 'someone@good.test' });
 
 function assertReject(v: Verdict, code: number, enhanced: string, text?: string | RegExp): void {
   assert.equal(v.action, 'reject', `expected reject, got ${JSON.stringify(v)}`);

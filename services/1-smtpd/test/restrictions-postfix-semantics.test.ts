@@ -15,6 +15,7 @@ import { createResolver } from '@postfleet/dns';
 import { startDnsServer, type DnsServerHandle } from '@postfleet/harness';
 import { createRestrictionEngine } from '../src/restrictions/index.ts';
 import type { RestrictionEngine, SessionFacts, Verdict } from '../src/restrictions/index.ts';
+import { factsWith } from './helpers/engine-fixtures.ts';
 
 type FactsOver = Partial<Omit<SessionFacts, 'client'>> & {
   client?: Partial<SessionFacts['client']>;
@@ -64,25 +65,7 @@ function makeConfig(
   };
 }
 
-function facts(over: FactsOver = {}): SessionFacts {
-  const { client, ...rest } = over;
-  return {
-    listener: 'smtp',
-    client: {
-      address: '192.0.2.1',
-      hostname: 'unknown',
-      reverseHostname: 'unknown',
-      namesTempfail: false,
-      ...client,
-    },
-    helo: 'mail.sender.test',
-    sender: 'someone@sender.test',
-    recipient: 'tom@local.test',
-    tls: false,
-    recipientCount: 0,
-    ...rest,
-  };
-}
+const facts = factsWith({ recipient: 'tom@local.test' });
 
 let dns: DnsServerHandle;
 let engine: RestrictionEngine;

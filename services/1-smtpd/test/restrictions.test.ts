@@ -4,16 +4,12 @@
 // The DNS rules are in restrictions-dns.test.ts (real DNS server from the harness).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  compileResources,
-  policyDefaults,
-  type EffectivePolicy,
-  type RuntimeConfig,
-} from '@postfleet/config';
+import { compileResources, type EffectivePolicy, type RuntimeConfig } from '@postfleet/config';
 import { createResolver } from '@postfleet/dns';
 import { startDnsServer, type DnsServerHandle } from '@postfleet/harness';
 import { createRestrictionEngine } from '../src/restrictions/index.ts';
 import type { RestrictionEngine, SessionFacts, Verdict } from '../src/restrictions/index.ts';
+import { domainsOf, engineConfig, factsWith, usersOf } from './helpers/engine-fixtures.ts';
 
 type FactsOver = Partial<Omit<SessionFacts, 'client'>> & {
   client?: Partial<SessionFacts['client']>;
@@ -23,52 +19,26 @@ function makeConfig(
   policy: Partial<EffectivePolicy> = {},
   extra: Partial<RuntimeConfig> = {},
 ): RuntimeConfig {
-  const p: EffectivePolicy = { ...policyDefaults, source: 'test', ...policy };
-  return {
-    version: `v-${Math.random()}`,
-    compiledAt: new Date(0).toISOString(),
-    domains: {
-      'example.test': { domain: 'example.test', class: 'virtual', resource: 'example-test' },
-      'local.test': { domain: 'local.test', class: 'local', resource: 'local-test' },
-      'relayed.test': { domain: 'relayed.test', class: 'relay', resource: 'relayed-test' },
-    },
+  return engineConfig(policy, {
+    domains: domainsOf({
+      'example.test': 'virtual',
+      'local.test': 'local',
+      'relayed.test': 'relay',
+    }),
     users: {
+      ...usersOf('bob@example.test', 'carol@local.test'),
       'alice@example.test': {
         address: 'alice@example.test',
         enabled: true,
         aliases: ['al@example.test'],
         resource: 'alice',
       },
-      'bob@example.test': { address: 'bob@example.test', enabled: true, resource: 'bob' },
-      'carol@local.test': { address: 'carol@local.test', enabled: true, resource: 'carol' },
     },
-    accessMaps: {},
-    addressMaps: {},
-    policies: { smtp: p, submission: p, submissions: p },
-    settings: {},
     ...extra,
-  };
+  });
 }
 
-function facts(over: FactsOver = {}): SessionFacts {
-  const { client, ...rest } = over;
-  return {
-    listener: 'smtp',
-    client: {
-      address: '192.0.2.1',
-      hostname: 'unknown',
-      reverseHostname: 'unknown',
-      namesTempfail: false,
-      ...client,
-    },
-    helo: 'mail.sender.test',
-    sender: 'someone@sender.test',
-    recipient: 'bob@example.test',
-    tls: false,
-    recipientCount: 0,
-    ...rest,
-  };
-}
+const facts = factsWith();
 
 let dns: DnsServerHandle;
 let engine: RestrictionEngine;
