@@ -2,19 +2,12 @@
 // AUTH LOGIN) and 465 (implicit TLS + AUTH PLAIN), Python smtplib on 25 and 587,
 // DSN parameters, 8BITMIME + SMTPUTF8, virtual alias expansion, postfleet sendmail.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { test } from 'node:test';
 import nodemailer from 'nodemailer';
 import type { QueueRecord } from '@postfleet/queue-record';
 import { python, runProcess, swaks } from './support/clients.ts';
 import { PASSWORD, addressMap, assertReply, domain, policy, user } from './support/scenario.ts';
-import {
-  BACKEND_LABEL,
-  startStack,
-  stopSharedBackends,
-  type BackendKind,
-  type Stack,
-  type TestResource,
-} from './support/stack.ts';
+import { startStack, type Stack, type TestResource, onEachBackend } from './support/stack.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -72,18 +65,14 @@ async function runSmtplib(
   return stack.queue.waitFor(queuedAs(r.stdout));
 }
 
-for (const kind of ['embedded', 'real'] as BackendKind[]) {
-  describe(`SMTP clients end to end ${BACKEND_LABEL[kind]}`, () => {
-    let stack: Stack;
-    before(async () => {
-      stack = await startStack(kind, { resources: CONFIG });
-      await stack.addUser('alice@example.test', PASSWORD);
-    });
-    after(async () => {
-      await stack?.stop();
-      if (kind === 'real') await stopSharedBackends();
-    });
-
+onEachBackend(
+  'SMTP clients end to end',
+  async (kind) => {
+    const stack = await startStack(kind, { resources: CONFIG });
+    await stack.addUser('alice@example.test', PASSWORD);
+    return stack;
+  },
+  (stack, kind) => {
     test('nodemailer on 587: STARTTLS + AUTH LOGIN, relayed and queued', async () => {
       const t = nodemailer.createTransport({
         host: '127.0.0.1',
@@ -276,5 +265,5 @@ for (const kind of ['embedded', 'real'] as BackendKind[]) {
       assert.match(body, /^Received: /m);
       assert.match(body, /^Subject: from sendmail\r?$/m);
     });
-  });
-}
+  },
+);

@@ -3,7 +3,7 @@
 // 192.0.2.x client through PROXY v1, each scenario reloads its own config into a
 // running stack, and the exact reply (code, enhanced code, text) is asserted.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { test } from 'node:test';
 import type { DnsZoneRecord } from '@postfleet/harness';
 import type { QueueRecord } from '@postfleet/queue-record';
 import { swaks, type SwaksOptions, type SwaksResult } from './support/clients.ts';
@@ -19,14 +19,7 @@ import {
   sleep,
   user,
 } from './support/scenario.ts';
-import {
-  BACKEND_LABEL,
-  startStack,
-  stopSharedBackends,
-  type BackendKind,
-  type Stack,
-  type TestResource,
-} from './support/stack.ts';
+import { startStack, type Stack, type TestResource, onEachBackend } from './support/stack.ts';
 
 const UNTRUSTED = '192.0.2.10';
 const TRUSTED = '198.51.100.7';
@@ -552,22 +545,18 @@ async function runScenario(stack: Stack, s: Scenario): Promise<void> {
   }
 }
 
-for (const kind of ['embedded', 'real'] as BackendKind[]) {
-  describe(`smtpd restrictions end to end ${BACKEND_LABEL[kind]}`, () => {
-    let stack: Stack;
-    before(async () => {
-      stack = await startStack(kind, {
-        dnsRecords: DNS,
-        resources: configFor({ name: 'start', expect: [''] }),
-      });
-      stack.dns.blackhole([BLACKHOLED]);
-      await stack.addUser('alice@example.test', PASSWORD);
+onEachBackend(
+  'smtpd restrictions end to end',
+  async (kind) => {
+    const stack = await startStack(kind, {
+      dnsRecords: DNS,
+      resources: configFor({ name: 'start', expect: [''] }),
     });
-    after(async () => {
-      await stack?.stop();
-      if (kind === 'real') await stopSharedBackends();
-    });
-
+    stack.dns.blackhole([BLACKHOLED]);
+    await stack.addUser('alice@example.test', PASSWORD);
+    return stack;
+  },
+  (stack) => {
     for (const s of scenarios) test(s.name, () => runScenario(stack, s));
 
     test('config reload without restart: allowed, refused after the AccessMap changes, allowed again', async () => {
@@ -655,5 +644,5 @@ for (const kind of ['embedded', 'real'] as BackendKind[]) {
       const record = await stack.queue.waitFor(r.queueId ?? '');
       assert.equal(record.client.address, '2001:db8::25');
     });
-  });
-}
+  },
+);

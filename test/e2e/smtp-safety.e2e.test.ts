@@ -2,17 +2,10 @@
 // SMTP smuggling (bare <LF>), STARTTLS command injection, pregreet, oversize
 // messages and PIPELINING, each checking what did (not) reach the QUEUE stream.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { test } from 'node:test';
 import { RawSmtp } from './support/raw-smtp.ts';
 import { domain, policy, sleep, user } from './support/scenario.ts';
-import {
-  BACKEND_LABEL,
-  startStack,
-  stopSharedBackends,
-  type BackendKind,
-  type Stack,
-  type TestResource,
-} from './support/stack.ts';
+import { startStack, type Stack, type TestResource, onEachBackend } from './support/stack.ts';
 
 const SMALL_LIMIT = 20_000;
 
@@ -46,17 +39,10 @@ async function assertNothingQueued(stack: Stack, since: number): Promise<void> {
   );
 }
 
-for (const kind of ['embedded', 'real'] as BackendKind[]) {
-  describe(`SMTP safety end to end ${BACKEND_LABEL[kind]}`, () => {
-    let stack: Stack;
-    before(async () => {
-      stack = await startStack(kind, { resources: config() });
-    });
-    after(async () => {
-      await stack?.stop();
-      if (kind === 'real') await stopSharedBackends();
-    });
-
+onEachBackend(
+  'SMTP safety end to end',
+  (kind) => startStack(kind, { resources: config() }),
+  (stack) => {
     test('EHLO on 25 advertises PIPELINING SIZE 8BITMIME SMTPUTF8 ENHANCEDSTATUSCODES DSN STARTTLS, no AUTH before TLS', async () => {
       const c = await RawSmtp.open(stack.smtpPort);
       try {
@@ -230,5 +216,5 @@ for (const kind of ['embedded', 'real'] as BackendKind[]) {
         c.close();
       }
     });
-  });
-}
+  },
+);

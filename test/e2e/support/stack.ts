@@ -3,11 +3,13 @@
 // real (nats-server, PostgreSQL, s3rver from @postfleet/harness), with a test DNS
 // server, a YAML config directory that tests rewrite to reload, and a queue reader.
 import { rename, writeFile } from 'node:fs/promises';
+import { describe } from 'node:test';
 import { join } from 'node:path';
 import { authdRole } from '@postfleet/authd';
 import { cleanupRole } from '@postfleet/cleanup';
 import { compileResources } from '@postfleet/config';
 import {
+  suiteFixture,
   makeTempDir,
   startDnsServer,
   startNats,
@@ -204,4 +206,27 @@ export async function stopSharedBackends(): Promise<void> {
   const pg = pgShared;
   pgShared = undefined;
   await pg?.destroy();
+}
+
+/**
+ * One suite per backend set: a stack started before its tests (then `ready`, e.g. to
+ * add users) and stopped after them, the shared real backends with the last suite.
+ */
+export function onEachBackend(
+  title: string,
+  start: (kind: BackendKind) => Promise<Stack>,
+  suite: (stack: Stack, kind: BackendKind) => void,
+): void {
+  for (const kind of ['embedded', 'real'] as BackendKind[]) {
+    describe(`${title} ${BACKEND_LABEL[kind]}`, () => {
+      const stack = suiteFixture(
+        () => start(kind),
+        async (s) => {
+          await s.stop();
+          if (kind === 'real') await stopSharedBackends();
+        },
+      );
+      suite(stack, kind);
+    });
+  }
 }
