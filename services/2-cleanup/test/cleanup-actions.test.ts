@@ -15,7 +15,14 @@ import {
 import { CHECK_ACTIONS, type RuntimeConfig } from '@postfleet/config';
 import { CHECK_ACTION_PARSERS } from '../src/cleanup-checks.ts';
 import { cleanupMessage, type CleanupDeps } from '../src/cleanup-service.ts';
-import { captureLog, makeConfig, readAll, startBackends, type Backends } from './fixtures.ts';
+import {
+  captureLog,
+  makeConfig,
+  readAll,
+  startBackends,
+  type Backends,
+  MAIL_CLIENT,
+} from './fixtures.ts';
 
 let b: Backends;
 before(async () => {
@@ -52,13 +59,7 @@ async function run(
     rawBlobKey: rawKey,
     rawSize: stat.size,
     arrivalTime: new Date().toISOString(),
-    client: {
-      address: '192.0.2.7',
-      hostname: 'mail.example.net',
-      reverseHostname: 'mail.example.net',
-      protocol: 'ESMTP',
-      listener: 'smtp',
-    },
+    client: MAIL_CLIENT,
     ...over,
   });
   const pub = b.published.find((p) => p.subject === queueSubject('incoming', queueId));

@@ -14,16 +14,18 @@ import {
   type SubmissionRequest,
 } from '@postfleet/queue-record';
 import { startCleanupService } from '../src/cleanup-service.ts';
-import { cleanupDeps, makeConfig, startBackends, type Backends } from './fixtures.ts';
+import {
+  cleanupDeps,
+  makeConfig,
+  startBackends,
+  type Backends,
+  MAIL_CLIENT,
+  REJECT_AND_DROP_CHECKS,
+} from './fixtures.ts';
 
 const config = makeConfig({
   users: ['alice@example.test'],
-  policy: {
-    header_checks: [
-      { pattern: '/^Subject: reject me/', action: 'REJECT Not wanted here' },
-      { pattern: '/^Subject: drop me/', action: 'DISCARD' },
-    ],
-  },
+  policy: REJECT_AND_DROP_CHECKS,
 });
 
 let b: Backends;
@@ -43,13 +45,7 @@ const request: SubmissionRequest = {
   sender: 'carol@example.net',
   recipients: [{ address: 'alice@example.test' }],
   arrivalTime: new Date().toISOString(),
-  client: {
-    address: '192.0.2.7',
-    hostname: 'mail.example.net',
-    reverseHostname: 'mail.example.net',
-    protocol: 'ESMTP',
-    listener: 'smtp',
-  },
+  client: MAIL_CLIENT,
 };
 
 const content = (subject: string): Readable =>

@@ -38,6 +38,9 @@ import {
   type Backends,
   cleanupDeps,
   requestToBob,
+  MAIL_CLIENT,
+  UNKNOWN_CLIENT,
+  REJECT_AND_DROP_CHECKS,
 } from './fixtures.ts';
 
 const config = makeConfig({
@@ -51,12 +54,7 @@ const config = makeConfig({
       ],
     },
   },
-  policy: {
-    header_checks: [
-      { pattern: '/^Subject: reject me/', action: 'REJECT Not wanted here' },
-      { pattern: '/^Subject: drop me/', action: 'DISCARD' },
-    ],
-  },
+  policy: REJECT_AND_DROP_CHECKS,
 });
 
 let b: Backends;
@@ -115,15 +113,7 @@ async function submit(
     rawBlobKey: rawKey,
     rawSize: stat.size,
     arrivalTime: new Date().toISOString(),
-    client: {
-      address: '192.0.2.7',
-      hostname: 'mail.example.net',
-      reverseHostname: 'mail.example.net',
-      helo: 'mail.example.net',
-      protocol: 'ESMTP',
-      listener: 'smtp',
-      saslUser: 'carol',
-    },
+    client: { ...MAIL_CLIENT, helo: 'mail.example.net', saslUser: 'carol' },
     traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
     ...over,
   };
@@ -265,13 +255,7 @@ test('tempfail: missing raw blob, and a blob store that cannot write queue/ (451
         rawBlobKey: `${RAW_BLOB_PREFIX}absent`,
         rawSize: 1,
         arrivalTime: new Date().toISOString(),
-        client: {
-          address: '192.0.2.7',
-          hostname: 'unknown',
-          reverseHostname: 'unknown',
-          protocol: 'ESMTP',
-          listener: 'smtp',
-        },
+        client: UNKNOWN_CLIENT,
       }),
       { timeoutMs: 30_000 },
     ),

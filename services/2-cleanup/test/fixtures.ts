@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createFsBlobStore, type BlobStore } from '@postfleet/blob';
 import { createEmbeddedBus, type Bus, type PublishOptions } from '@postfleet/bus';
-import { rawBlobKey, type CleanupRequest } from '@postfleet/queue-record';
+import { rawBlobKey, type ClientInfo, type CleanupRequest } from '@postfleet/queue-record';
 import type {
   AddressMapSpec,
   EffectivePolicy,
@@ -142,13 +142,31 @@ export function requestToBob(queueId: string, over: Partial<CleanupRequest> = {}
     rawBlobKey: rawBlobKey(queueId),
     rawSize: 0,
     arrivalTime: new Date().toISOString(),
-    client: {
-      address: '192.0.2.7',
-      hostname: 'unknown',
-      reverseHostname: 'unknown',
-      protocol: 'ESMTP',
-      listener: 'smtp',
-    },
+    client: UNKNOWN_CLIENT,
     ...over,
   };
 }
+
+/** An SMTP client on the MX listener whose name verified: mail.example.net [192.0.2.7]. */
+export const MAIL_CLIENT: ClientInfo = {
+  address: '192.0.2.7',
+  hostname: 'mail.example.net',
+  reverseHostname: 'mail.example.net',
+  protocol: 'ESMTP',
+  listener: 'smtp',
+};
+
+/** The same client without a verified name. */
+export const UNKNOWN_CLIENT: ClientInfo = {
+  ...MAIL_CLIENT,
+  hostname: 'unknown',
+  reverseHostname: 'unknown',
+};
+
+/** header_checks that REJECT "Subject: reject me" and DISCARD "Subject: drop me". */
+export const REJECT_AND_DROP_CHECKS: ConfigSketch['policy'] = {
+  header_checks: [
+    { pattern: '/^Subject: reject me/', action: 'REJECT Not wanted here' },
+    { pattern: '/^Subject: drop me/', action: 'DISCARD' },
+  ],
+};
