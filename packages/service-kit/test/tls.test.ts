@@ -10,6 +10,14 @@ import { join } from 'node:path';
 import { makeTempDir } from '@postfleet/harness';
 import { loadTlsMaterial } from '../src/tls.ts';
 
+/** A generated pair written as c.pem / k.pem under dir. */
+async function writtenPair(dir: string) {
+  const gen = await loadTlsMaterial({ env: {}, dataDir: dir, hostname: 'a.example.test' });
+  await writeFile(join(dir, 'c.pem'), gen.cert);
+  await writeFile(join(dir, 'k.pem'), gen.key);
+  return gen;
+}
+
 test('embedded: a self-signed certificate is generated once, then reused', async () => {
   const dir = await makeTempDir();
   try {
@@ -32,9 +40,7 @@ test('embedded: a self-signed certificate is generated once, then reused', async
 test('cluster: certificate and key files from the environment win; half a pair is an error', async () => {
   const dir = await makeTempDir();
   try {
-    const gen = await loadTlsMaterial({ env: {}, dataDir: dir.path, hostname: 'a.example.test' });
-    await writeFile(join(dir.path, 'c.pem'), gen.cert);
-    await writeFile(join(dir.path, 'k.pem'), gen.key);
+    await writtenPair(dir.path);
     const env = {
       POSTFLEET_TLS_CERT: join(dir.path, 'c.pem'),
       POSTFLEET_TLS_KEY: join(dir.path, 'k.pem'),
@@ -57,9 +63,7 @@ test('cluster: certificate and key files from the environment win; half a pair i
 test('configured smtpd_tls_cert_file/key_file win over the environment; half a pair is an error', async () => {
   const dir = await makeTempDir();
   try {
-    const gen = await loadTlsMaterial({ env: {}, dataDir: dir.path, hostname: 'a.example.test' });
-    await writeFile(join(dir.path, 'c.pem'), gen.cert);
-    await writeFile(join(dir.path, 'k.pem'), gen.key);
+    const gen = await writtenPair(dir.path);
     const env = {
       POSTFLEET_TLS_CERT: '/nonexistent/c.pem',
       POSTFLEET_TLS_KEY: '/nonexistent/k.pem',

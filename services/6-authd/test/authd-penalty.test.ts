@@ -8,11 +8,10 @@ import {
   BACKENDS,
   CHEAP_ARGON2,
   authReq,
-  startAuthdCluster,
+  useAuthdCluster,
   timedAuth,
   type AuthdCluster,
 } from './helpers/authd-cluster.ts';
-import { suiteFixture } from '@postfleet/harness';
 import type { PenaltyPolicy } from '../src/penalty.ts';
 
 const A = 'alice@example.test';
@@ -51,16 +50,12 @@ for (const kind of BACKENDS) {
       windowMs: 60_000,
       maxWaitMs: 60_000,
     };
-    const c = suiteFixture(
-      () =>
-        startAuthdCluster(kind, {
-          replicas: 2,
-          penalty: policy,
-          users: USERS,
-          argon2: CHEAP_ARGON2,
-        }),
-      (cluster) => cluster.stop(),
-    );
+    const c = useAuthdCluster(kind, {
+      replicas: 2,
+      penalty: policy,
+      users: USERS,
+      argon2: CHEAP_ARGON2,
+    });
 
     test("alternating a valid login as A with guesses at B: B's guess delays keep growing", async (t) => {
       const ip = '203.0.113.10';
@@ -120,16 +115,12 @@ for (const kind of BACKENDS) {
 
   describe(`authd penalty queue and window, 2 replicas (${kind})`, () => {
     const policy: PenaltyPolicy = { baseDelayMs: 50, maxDelayMs: 400, windowMs: 3000 };
-    const c = suiteFixture(
-      () =>
-        startAuthdCluster(kind, {
-          replicas: 2,
-          penalty: policy,
-          users: USERS,
-          argon2: CHEAP_ARGON2,
-        }),
-      (cluster) => cluster.stop(),
-    );
+    const c = useAuthdCluster(kind, {
+      replicas: 2,
+      penalty: policy,
+      users: USERS,
+      argon2: CHEAP_ARGON2,
+    });
 
     test('guesses that would wait longer than the cap are refused at once, unchecked; a valid login still gets in', async (t) => {
       const ip = '203.0.113.30';

@@ -8,10 +8,10 @@ import {
   CHEAP_ARGON2,
   authReq,
   startAuthdCluster,
+  useAuthdCluster,
   timedAuth,
   type AuthdCluster,
 } from './helpers/authd-cluster.ts';
-import { suiteFixture } from '@postfleet/harness';
 import { hashPassword } from '../src/password.ts';
 
 const A = 'alice@example.test';
@@ -74,15 +74,11 @@ describe('authd: user enumeration (embedded)', () => {
 
 for (const kind of BACKENDS) {
   describe(`authd: PLAIN authzid (${kind})`, () => {
-    const c = suiteFixture(
-      () =>
-        startAuthdCluster(kind, {
-          penalty: NO_PENALTY,
-          users: { [A]: 'alice-pw', [B]: 'bob-pw' },
-          argon2: CHEAP_ARGON2,
-        }),
-      (cluster) => cluster.stop(),
-    );
+    const c = useAuthdCluster(kind, {
+      penalty: NO_PENALTY,
+      users: { [A]: 'alice-pw', [B]: 'bob-pw' },
+      argon2: CHEAP_ARGON2,
+    });
     const ip = '192.0.2.60';
 
     test('an authzid naming another user is refused, even with the right password', async () => {

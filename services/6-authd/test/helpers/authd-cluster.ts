@@ -11,6 +11,7 @@ import { openUserDirectory, type UserDirectory } from '../../src/user-directory.
 import { startAuthdService } from '../../src/authd-service.ts';
 import { createAuthClient, type Authenticate, type AuthRequest } from '@postfleet/queue-record';
 import type { PenaltyPolicy } from '../../src/penalty.ts';
+import { suiteFixture } from '@postfleet/harness';
 
 export type BackendKind = 'embedded' | 'nats';
 export const BACKENDS: readonly BackendKind[] = ['embedded', 'nats'];
@@ -98,4 +99,12 @@ export async function timedAuth(
   const t = performance.now();
   const reply = await authenticate(req);
   return { result: reply.result, ms: performance.now() - t, reply };
+}
+
+/** A cluster for the enclosing suite: started before its tests, stopped after them. */
+export function useAuthdCluster(kind: BackendKind, opts: ClusterOptions): AuthdCluster {
+  return suiteFixture(
+    () => startAuthdCluster(kind, opts),
+    (cluster) => cluster.stop(),
+  );
 }
