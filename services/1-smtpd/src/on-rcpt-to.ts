@@ -7,8 +7,9 @@ import { parseEnvelope } from './envelope-command.ts';
 import { envelopeSyntaxError } from './envelope-syntax.ts';
 import { reply } from './smtp-reply.ts';
 import type { VerbHandler } from './smtp-session.ts';
-import { rejectWith, runStage } from './stage.ts';
-import { clientName, sessionFacts, type Recipient } from './session-state.ts';
+import { checkRecipient } from './recipient-checks.ts';
+import { rejectWith } from './stage.ts';
+import { clientName, type Recipient } from './session-state.ts';
 import type { VerbDeps } from './verb-deps.ts';
 
 const NOTIFY = new Set(['NEVER', 'SUCCESS', 'FAILURE', 'DELAY']);
@@ -94,20 +95,7 @@ export function createOnRcptTo(deps: VerbDeps): VerbHandler {
       return;
     }
     // RFC 5321 §4.5.1: bare <postmaster> is accepted before any restriction, as Postfix does
-    const effects =
-      lower === 'postmaster'
-        ? []
-        : await runStage(s, {
-            stage: 'RCPT',
-            sender: tx.sender,
-            recipient,
-            run: () =>
-              deps.smtpd.engine.onRcptTo({
-                facts: sessionFacts(ctx, { recipient }),
-                policy: ctx.policy,
-                config: ctx.config,
-              }),
-          });
+    const effects = await checkRecipient(s, deps, 'RCPT', recipient, tx.sender);
     if (!effects) return;
     if (ctx.tx !== tx) return; // the transaction ended meanwhile (it cannot, commands run in order)
     tx.rcptCount++;

@@ -5,8 +5,7 @@
 import { globalSetting } from '@postfleet/config';
 import { parseEnvelope } from './envelope-command.ts';
 import type { VerbHandler } from './smtp-session.ts';
-import { runStage } from './stage.ts';
-import { sessionFacts } from './session-state.ts';
+import { checkRecipient } from './recipient-checks.ts';
 import type { VerbDeps } from './verb-deps.ts';
 
 export function createOnVrfy(deps: VerbDeps): VerbHandler {
@@ -28,19 +27,7 @@ export function createOnVrfy(deps: VerbDeps): VerbHandler {
     }
     const recipient = parse.parsed.address;
     // bare <postmaster> is always fine (smtpd_check_rcpt), no restriction runs
-    if (recipient.toLowerCase() !== 'postmaster') {
-      const effects = await runStage(s, {
-        stage: 'VRFY',
-        recipient,
-        run: () =>
-          deps.smtpd.engine.onRcptTo({
-            facts: sessionFacts(ctx, { recipient }),
-            policy: ctx.policy,
-            config: ctx.config,
-          }),
-      });
-      if (!effects) return;
-    }
+    if (!(await checkRecipient(s, deps, 'VRFY', recipient))) return;
     s.reply(252, `2.0.0 ${arg}`);
   };
 }
