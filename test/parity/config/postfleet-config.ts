@@ -1,6 +1,7 @@
 // The seed configuration (seed.ts) translated faithfully into Postfleet resources:
 // MailDomain per mydestination/virtual/relay domain, MailUser per local user and
-// local domain (Postfleet has no shared local namespace), AccessMap per access
+// local domain (equivalent to Postfix's one local namespace, which Postfleet now
+// also has: tom@ any local domain is the user holding "tom"), AccessMap per access
 // table, AddressMap for aliases and virtual, MailPolicy "all" for main.cf and
 // MailPolicy "smtp" for the master.cf -o options (PROXY from 127.0.0.1).
 import {
