@@ -27,6 +27,14 @@ before(async () => {
   data = await makeTempDir('cli-user-data-');
   conf = await makeTempDir('cli-user-conf-');
   await writeFile(join(conf.path, 'domain.yaml'), domainYaml);
+  // an alias-only domain (virtual_alias_domains): no mailboxes there
+  await writeFile(
+    join(conf.path, 'aliases.yaml'),
+    domainYaml
+      .replace(/example-test/g, 'aliases-test')
+      .replace('example.test', 'aliases.test')
+      .replace('class: virtual', 'class: alias'),
+  );
   pf = await startPostfleet(data.path, conf.path);
 });
 
@@ -69,13 +77,16 @@ test('user add / list / passwd / delete, password read from stdin', async () => 
   assert.equal((await run(['user', 'list'], '')).stdout, '');
 });
 
-test('user add refuses short passwords and domains Postfleet does not host', async () => {
+test('user add refuses short passwords and domains without mailboxes (foreign, relay, alias-only)', async () => {
   const short = await run(['user', 'add', 'bob@example.test'], 'short\n');
   assert.equal(short.code, 1);
   assert.match(short.stderr, /at least 8 characters/);
   const foreign = await run(['user', 'add', 'bob@elsewhere.test'], 'a-long-password\n');
   assert.equal(foreign.code, 1);
   assert.match(foreign.stderr, /not a hosted local or virtual MailDomain/);
+  const aliasOnly = await run(['user', 'add', 'bob@aliases.test'], 'a-long-password\n');
+  assert.equal(aliasOnly.code, 1, 'an alias-only domain has no mailboxes');
+  assert.match(aliasOnly.stderr, /not a hosted local or virtual MailDomain/);
   assert.equal((await run(['user', 'frobnicate'], '')).code, 2);
 });
 

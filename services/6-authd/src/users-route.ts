@@ -45,7 +45,8 @@ export function userRoutes(directory: UserDirectory, config: () => RuntimeConfig
       if (at < 1 || at === address.length - 1)
         return { status: 400, body: { error: `not an address: "${address}"` } };
       const domain = config().domains[address.slice(at + 1)];
-      if (!domain || domain.class === 'relay')
+      // mailboxes live in local and virtual domains only (relay and alias-only domains have none)
+      if (!domain || (domain.class !== 'local' && domain.class !== 'virtual'))
         return {
           status: 400,
           body: { error: `${address.slice(at + 1)} is not a hosted local or virtual MailDomain` },
