@@ -4,7 +4,7 @@
 export { classifyDomain, classifyAddress, type AddressClass } from './classify.ts';
 export { canonicalize, genericize, type AddressRole } from './canonical.ts';
 export { expandRecipient, isKnownRecipient, type Expansion, type ExpandLimits } from './expand.ts';
-export { resolveAddress } from './resolve.ts';
+export { qualifyAddress, resolveAddress } from './resolve.ts';
 export { checkRecipientMaps, isLocalRoleName, unlistedTable, type ListedResult } from './listed.ts';
 export {
   addressingTables,

@@ -1,9 +1,16 @@
-// trivial-rewrite's address resolution before classification: the percent hack
+// trivial-rewrite's address resolution before classification: append_at_myorigin,
+// the percent hack
 // (allow_percent_hack: user%domain@local-domain → user@domain, rightmost % first)
 // and resolve_numeric_domain (user@1.2.3.4 → user@[1.2.3.4]).
 import { globalSetting, type RuntimeConfig } from '@postfleet/config';
 import { isIPv4, isIPv6, splitAddress } from '@postfleet/maps';
 import { addressingTables } from './tables.ts';
+
+/** Unqualified addresses ("root") get @myorigin, as Postfix's trivial-rewrite appends it (append_at_myorigin). */
+export function qualifyAddress(address: string, myorigin: string): string {
+  if (address === '' || address.includes('@')) return address;
+  return `${address}@${myorigin}`;
+}
 
 /** Postfix resolve.c gives up on an address that keeps rewriting after this many rounds. */
 const MAX_PERCENT_ROUNDS = 100;

@@ -65,15 +65,8 @@ export function listenAddresses(env: NodeJS.ProcessEnv, embedded: boolean): List
   return out;
 }
 
-const PROTOCOL_LISTENERS: readonly ListenerKey[] = [
-  'smtp',
-  'submission',
-  'submissions',
-  'imap',
-  'imaps',
-  'pop3',
-  'pop3s',
-];
+/** Every listener but the HTTP endpoint. */
+const PROTOCOL_LISTENERS = (Object.keys(clusterPorts) as ListenerKey[]).filter((k) => k !== 'http');
 
 /**
  * inet_interfaces applied: every protocol listener binds host, except one whose

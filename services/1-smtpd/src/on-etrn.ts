@@ -11,6 +11,7 @@ import {
   expandSetting,
   globalSetting,
   globalSettingDefaults,
+  parentDomainMatchesSubdomains,
 } from '@postfleet/config';
 import { classifyDomain } from '@postfleet/addressing';
 import { isValidHostname, normalizeDomain } from '@postfleet/maps';
@@ -44,12 +45,17 @@ function flushable(ctx: ConnContext, domain: string): boolean {
     return true;
   }
   const expanded = expandSetting(setting, { ...globalSettingDefaults(), ...ctx.config.settings });
-  // parent_domain_matches_subdomains names fast_flush_domains by default: parents match
+  // "example.com" matches its subdomains too when parent_domain_matches_subdomains names
+  // fast_flush_domains (its default); ".example.com" always does
+  const parents = parentDomainMatchesSubdomains(ctx.config.settings, 'fast_flush_domains');
   return expanded
     .split(/[\s,]+/)
     .filter((d) => d && !d.startsWith('$'))
-    .map((d) => normalizeDomain(d.replace(/^\./, '')))
-    .some((d) => name === d || name.endsWith(`.${d}`));
+    .some((pattern) => {
+      const dotted = pattern.startsWith('.');
+      const d = normalizeDomain(dotted ? pattern.slice(1) : pattern);
+      return name === d || ((dotted || parents) && name.endsWith(`.${d}`));
+    });
 }
 
 export function createOnEtrn(deps: VerbDeps): VerbHandler {

@@ -149,6 +149,25 @@ describe('smtpd commands with Postfix 3.7 semantics (issue 8)', () => {
     assert.equal(await c.cmd('ETRN relay.example'), '503 Error: MAIL transaction in progress');
     c.close();
 
+    // fast_flush_domains out of parent_domain_matches_subdomains: only ".relay.example"
+    // patterns reach subdomains
+    h.setSettings({
+      fast_flush_domains: 'relay.example',
+      parent_domain_matches_subdomains: 'relay_domains',
+    });
+    c = await greeted(h);
+    assert.equal(await c.cmd('ETRN relay.example'), '250 Queuing started');
+    assert.equal(
+      await c.cmd('ETRN sub.relay.example'),
+      '459 <sub.relay.example>: service unavailable',
+    );
+    c.close();
+    h.setSettings({ fast_flush_domains: '.relay.example', parent_domain_matches_subdomains: '' });
+    c = await greeted(h);
+    assert.equal(await c.cmd('ETRN sub.relay.example'), '250 Queuing started');
+    c.close();
+    h.setSettings({ fast_flush_domains: 'relay.example' });
+
     // smtpd_helo_required (the test policy sets it): HELO first
     c = await RawClient.connect(h.port('smtp'));
     await c.reply();

@@ -1,7 +1,7 @@
 // Envelope handling of cleanup: the sender through sender canonical maps; each
 // recipient through recipient canonical maps, virtual alias and local alias
 // expansion, de-duplicated, keeping its RCPT TO form and DSN parameters; REDIRECT.
-import { canonicalize, expandRecipient } from '@postfleet/addressing';
+import { canonicalize, expandRecipient, qualifyAddress } from '@postfleet/addressing';
 import type { RuntimeConfig } from '@postfleet/config';
 import type { CleanupRequest, QueueRecipient } from '@postfleet/queue-record';
 import { CleanupTempfail } from './cleanup-errors.ts';
@@ -9,12 +9,6 @@ import { CleanupTempfail } from './cleanup-errors.ts';
 export interface Envelope {
   sender: string;
   recipients: QueueRecipient[];
-}
-
-/** Unqualified addresses ("root") get @myorigin, as Postfix's trivial-rewrite appends it. */
-export function qualifyAddress(address: string, myorigin: string): string {
-  if (address === '' || address.includes('@')) return address;
-  return `${address}@${myorigin}`;
 }
 
 export function rewriteSender(config: RuntimeConfig, sender: string, myorigin: string): string {

@@ -2,7 +2,7 @@
 // raw blob (the submitter's: it deletes it), runs envelope and content rules,
 // writes the canonical blob, then the queue record (blob first, record second),
 // and replies queued/rejected/discarded/tempfail.
-import { canonicalize } from '@postfleet/addressing';
+import { canonicalize, qualifyAddress } from '@postfleet/addressing';
 import type { BlobStore } from '@postfleet/blob';
 import type { Bus } from '@postfleet/bus';
 import { globalSetting, myorigin, type ListenerName, type RuntimeConfig } from '@postfleet/config';
@@ -20,7 +20,7 @@ import {
 import type { Logger } from 'pino';
 import { startMessageSpan, type Meter, type Tracer } from '@postfleet/service-kit';
 import { compileChecks, type ContentEffects } from './cleanup-checks.ts';
-import { buildEnvelope, qualifyAddress } from './cleanup-envelope.ts';
+import { buildEnvelope } from './cleanup-envelope.ts';
 import { CleanupDiscard, CleanupReject, CleanupTempfail } from './cleanup-errors.ts';
 import { runMessagePipeline, type ContentChecks } from './cleanup-message.ts';
 

@@ -3,7 +3,12 @@
 // count as ours: percent hack (unless allow_percent_hack resolves it first), bang
 // paths, quoted local parts, source routes.
 import { myorigin, type RuntimeConfig } from '@postfleet/config';
-import { classifyDomain, resolveAddress, type AddressClass } from '@postfleet/addressing';
+import {
+  classifyDomain,
+  qualifyAddress,
+  resolveAddress,
+  type AddressClass,
+} from '@postfleet/addressing';
 import { splitAddress } from '@postfleet/maps';
 
 /** user%host@dom, host!user@dom, "a@b"@dom, "a%b"@dom, @hop1,@hop2:user@dom (allow_untrusted_routing = no). */
@@ -26,8 +31,7 @@ export function domainOf(address: string): string {
  * reject_non_fqdn_* still see what the client sent.
  */
 export function qualifiedAddress(config: RuntimeConfig, address: string): string {
-  if (address === '' || address.includes('@')) return address;
-  return `${address}@${myorigin(config.settings)}`;
+  return qualifyAddress(address, myorigin(config.settings));
 }
 
 /**
