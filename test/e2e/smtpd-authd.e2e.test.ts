@@ -11,7 +11,7 @@ import nodemailer from 'nodemailer';
 import { pino } from 'pino';
 import { createFsBlobStore, type BlobStore } from '@postfleet/blob';
 import { createEmbeddedBus, type Bus } from '@postfleet/bus';
-import { createPgliteSql, type Sql } from '@postfleet/sql';
+import { createTemporarySql, type Sql } from '@postfleet/sql';
 import { hashPassword, openUserDirectory, startAuthdService } from '@postfleet/authd';
 import { createAuthClient } from '@postfleet/queue-record';
 import { startSmtpdService, type SmtpdService } from '../../services/1-smtpd/src/smtpd-service.ts';
@@ -40,7 +40,7 @@ describe('smtpd AUTH PLAIN authzid, against authd', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'smtpd-auth-test-'));
-    sql = await createPgliteSql();
+    sql = await createTemporarySql();
     bus = await createEmbeddedBus(sql);
     blob = createFsBlobStore(join(dir, 'blobs'));
     const config = testConfig();

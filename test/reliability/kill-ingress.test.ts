@@ -18,7 +18,7 @@ import {
   EXAMPLE_DOMAIN_YAML,
 } from '@postfleet/harness';
 import { queueBlobKey } from '@postfleet/queue-record';
-import { createPgliteSql } from '@postfleet/sql';
+import { createEmbeddedSql, embeddedSqlDir } from '@postfleet/sql';
 import { RawSmtp } from '../e2e/support/raw-smtp.ts';
 import { startS3Process } from './support/s3-process.ts';
 import { startChild, type ChildOptions, type PostfleetChild } from './support/postfleet-child.ts';
@@ -114,7 +114,7 @@ function embeddedBackends(dataDir: string): Backends {
   return {
     env: {},
     async open() {
-      const sql = await createPgliteSql(join(dataDir, 'pglite'));
+      const sql = await createEmbeddedSql({ dir: embeddedSqlDir(dataDir) });
       const bus = await createEmbeddedBus(sql);
       const blob = await createBlobStore({ env: {}, dataDir });
       return {

@@ -1,5 +1,5 @@
 // Embedded bus adapter for one process (`npm start`, unit tests): streams and
-// KV persisted in the given Sql (PGlite under the data directory), request/reply
+// KV persisted in the given Sql (the embedded PostgreSQL), request/reply
 // and events in-process only. Same semantics as the NATS adapter.
 import type { Sql } from '@postfleet/sql';
 import {

@@ -1,9 +1,10 @@
 // Contract suite for the bus port: the same tests run against the NATS adapter
-// (a real nats-server from the harness) and the embedded adapter (PGlite in a
-// temp dir), so the embedded default cannot drift from production behaviour.
+// (a real nats-server from the harness) and the embedded adapter (its tables in
+// an embedded PostgreSQL in a temp dir), so the embedded default cannot drift from production behaviour.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPgliteSql } from '@postfleet/sql';
+import { join } from 'node:path';
+import { createEmbeddedSql } from '@postfleet/sql';
 import type { Sql } from '@postfleet/sql';
 import { makeTempDir, startNats, type NatsHandle, type TempDir } from '@postfleet/harness';
 import { createEmbeddedBus, createNatsBus, BusRequestError } from '../src/index.ts';
@@ -71,14 +72,14 @@ function embeddedBackend(): Backend & { dir: () => string } {
   let dir: TempDir | null = null;
   let sql: Sql | null = null;
   return {
-    label: 'embedded pglite',
+    label: 'embedded postgres',
     dir: () => {
       if (!dir) throw new Error('no dir');
       return dir.path;
     },
     setup: async () => {
       dir = await makeTempDir('postfleet-bus-');
-      sql = await createPgliteSql(dir.path);
+      sql = await createEmbeddedSql({ dir: join(dir.path, 'postgres') });
     },
     open: () => {
       if (!sql) throw new Error('sql not open');
@@ -525,11 +526,11 @@ describe('bus outage [nats-server]', () => {
   });
 });
 
-describe('bus durability [embedded pglite]', () => {
-  test('acked stays acked, unacked is redelivered, KV and dedupe survive close and reopen [embedded pglite]', async () => {
+describe('bus durability [embedded postgres]', () => {
+  test('acked stays acked, unacked is redelivered, KV and dedupe survive close and reopen [embedded postgres]', async () => {
     const dir = await makeTempDir('postfleet-bus-reopen-');
     try {
-      let sql = await createPgliteSql(dir.path);
+      let sql = await createEmbeddedSql({ dir: join(dir.path, 'postgres') });
       let bus = await createEmbeddedBus(sql);
       await bus.ensureStream({ name: 'JOBS', subjects: ['jobs.>'] });
       await bus.publish('jobs.new.a', enc('acked'), { msgId: 'A' });
@@ -545,7 +546,7 @@ describe('bus durability [embedded pglite]', () => {
       await bus.close();
       await sql.close();
 
-      sql = await createPgliteSql(dir.path);
+      sql = await createEmbeddedSql({ dir: join(dir.path, 'postgres') });
       bus = await createEmbeddedBus(sql);
       const dup = await bus.publish('jobs.new.a', enc('acked again'), { msgId: 'A' });
       assert.equal(dup.duplicate, true, 'dedupe window survives a restart');

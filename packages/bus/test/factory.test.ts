@@ -2,7 +2,7 @@
 // given sql otherwise; both results must be working buses.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPgliteSql } from '@postfleet/sql';
+import { createTemporarySql } from '@postfleet/sql';
 import { startNats } from '@postfleet/harness';
 import { busKind, createBus } from '../src/index.ts';
 
@@ -13,7 +13,7 @@ test('busKind: NATS_URL selects nats, unset selects embedded', () => {
 });
 
 test('createBus returns a working bus of the selected kind', async () => {
-  const sql = await createPgliteSql();
+  const sql = await createTemporarySql();
   const nats = await startNats();
   try {
     for (const env of [{}, { NATS_URL: nats.url }]) {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createEmbeddedBus, type Bus } from '@postfleet/bus';
-import { createPgliteSql, type Sql } from '@postfleet/sql';
+import { createTemporarySql, type Sql } from '@postfleet/sql';
 import { makeTempDir } from '@postfleet/harness';
 import {
   ConfigCompileError,
@@ -36,7 +36,7 @@ const domain = (name: string, domainName: string): ConfigDocument => ({
 // each test starts from an empty config key.
 let shared: { sql: Sql; bus: Bus } | null = null;
 before(async () => {
-  const sql = await createPgliteSql();
+  const sql = await createTemporarySql();
   shared = { sql, bus: await createEmbeddedBus(sql) };
 });
 after(async () => {

@@ -35,6 +35,8 @@ export interface OpenPortsOptions {
   dataDir?: string;
   /** The ports the roles use (default all three). The embedded bus brings sql with it. */
   needs?: readonly PortName[];
+  /** Log lines of the embedded PostgreSQL server (its warnings and errors). */
+  sqlLog?: (line: string) => void;
 }
 
 /** Which ports must really be opened for these needs: the embedded bus keeps its tables in sql. */
@@ -78,7 +80,9 @@ export async function openPorts(opts: OpenPortsOptions = {}): Promise<Ports> {
     blob: open.has('blob') ? blobKind(env) : 'none',
   };
 
-  const sql = open.has('sql') ? await createSql({ env, dataDir }) : notOpened<Sql>('sql');
+  const sql = open.has('sql')
+    ? await createSql({ env, dataDir, ...(opts.sqlLog ? { log: opts.sqlLog } : {}) })
+    : notOpened<Sql>('sql');
   let bus: Bus | undefined;
   let blob: BlobStore | undefined;
   try {

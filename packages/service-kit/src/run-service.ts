@@ -141,7 +141,15 @@ export async function runService(
     const portsAt = performance.now();
     // configuration arrives over the bus, so every process has it; the rest as declared
     const needs = new Set<PortName>(['bus', ...roles.flatMap((r) => r.ports)]);
-    const ports = await openPorts({ env, dataDir, needs: [...needs] });
+    const sqlLog = log.child({ component: 'postgres' });
+    const ports = await openPorts({
+      env,
+      dataDir,
+      needs: [...needs],
+      sqlLog: (line) => {
+        if (line.trim()) sqlLog.warn(line);
+      },
+    });
     cleanups.push({ what: 'ports', run: () => ports.close() });
     const ms = Math.round(performance.now() - portsAt);
     log.info({ kinds: ports.kinds, dataDir: ports.dataDir, ms }, 'ports open');

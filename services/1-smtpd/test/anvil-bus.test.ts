@@ -5,15 +5,18 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createEmbeddedBus, type Bus } from '@postfleet/bus';
-import { createPgliteSql } from '@postfleet/sql';
+import { createTemporarySql, type Sql } from '@postfleet/sql';
 import { ANVIL_BUCKET, createAnvil, createBusAnvil } from '../src/anvil-bus.ts';
 
 let bus: Bus;
+let sql: Sql;
 before(async () => {
-  bus = await createEmbeddedBus(await createPgliteSql());
+  sql = await createTemporarySql();
+  bus = await createEmbeddedBus(sql);
 });
 after(async () => {
   await bus?.close();
+  await sql?.close();
 });
 
 /** Until the watch has delivered what the other replica published. */

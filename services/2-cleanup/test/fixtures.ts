@@ -15,7 +15,7 @@ import type {
   MailPolicySpec,
   RuntimeConfig,
 } from '@postfleet/config';
-import { createPgliteSql } from '@postfleet/sql';
+import { createTemporarySql } from '@postfleet/sql';
 import { pino, type Logger } from 'pino';
 import type { CleanupDeps } from '../src/cleanup-service.ts';
 
@@ -67,7 +67,7 @@ export interface Backends {
 /** Real embedded bus and fs blob store; publish() calls are recorded on their way to the real bus. */
 export async function startBackends(): Promise<Backends> {
   const dir = await mkdtemp(join(tmpdir(), 'cleanup-test-'));
-  const sql = await createPgliteSql();
+  const sql = await createTemporarySql();
   const real = await createEmbeddedBus(sql);
   const published: Published[] = [];
   const bus = new Proxy(real, {

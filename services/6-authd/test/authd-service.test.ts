@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { createEmbeddedBus, type Bus } from '@postfleet/bus';
-import { createPgliteSql, type Sql } from '@postfleet/sql';
+import { createTemporarySql, type Sql } from '@postfleet/sql';
 import { defaultRuntimeConfig, type RuntimeConfig } from '@postfleet/config';
 import { hashPassword } from '../src/password.ts';
 import { openUserDirectory, type UserDirectory } from '../src/user-directory.ts';
@@ -20,7 +20,7 @@ let stopAuthd: () => Promise<void>;
 let config: RuntimeConfig;
 
 before(async () => {
-  sql = await createPgliteSql();
+  sql = await createTemporarySql();
   bus = await createEmbeddedBus(sql);
   config = defaultRuntimeConfig();
   config.users['carol@example.test'] = {

@@ -15,7 +15,7 @@ import {
   type DnsServerHandle,
 } from '@postfleet/harness';
 import type { QueueRecord } from '@postfleet/queue-record';
-import { createPgliteSql } from '@postfleet/sql';
+import { createEmbeddedSql, embeddedSqlDir } from '@postfleet/sql';
 import { startQueueReader, type QueueReader } from '../../e2e/support/queue-reader.ts';
 import type { TestResource } from '../../e2e/support/stack.ts';
 import {
@@ -138,7 +138,7 @@ function embeddedBackends(dataDir: string): Backends {
   return {
     env: {},
     async openBus() {
-      const sql = await createPgliteSql(join(dataDir, 'pglite'));
+      const sql = await createEmbeddedSql({ dir: embeddedSqlDir(dataDir) });
       const bus = await createEmbeddedBus(sql);
       return {
         bus,

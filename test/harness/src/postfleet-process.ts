@@ -1,8 +1,9 @@
 // Runs `postfleet start` (or another Postfleet entry point) as a child process
 // for tests: a clean environment (PATH and HOME, no backend selection leaking in
 // from the caller), every listener on 127.0.0.1, output kept (its tail), and
-// /readyz awaited. kill() is a power cut (SIGKILL); stop() is Ctrl-C (SIGINT).
+// /readyz awaited. kill() is a power cut (SIGKILL to the process group); stop() is Ctrl-C (SIGINT).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,6 +36,8 @@ export interface PostfleetProcessOptions {
   httpPort: number;
   /** Arguments after node (default: the postfleet CLI and `start`). */
   args?: string[];
+  /** A command that runs node for us, e.g. ['strace', '-f', '-o', file]. */
+  wrapper?: string[];
   readyTimeoutMs?: number;
   /** How much output to keep (default 400,000 characters, the tail). */
   keepChars?: number;
@@ -53,6 +56,17 @@ export interface PostfleetProcess {
   stop(timeoutMs?: number): Promise<number | null>;
 }
 
+/** The first child process of pid (Linux /proc), or undefined. */
+function firstChildOf(pid: number): number | undefined {
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    const first = Number(children.split(/\s+/)[0]);
+    return Number.isInteger(first) && first > 0 ? first : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function startPostfleetProcess(
   opts: PostfleetProcessOptions,
 ): Promise<PostfleetProcess> {
@@ -66,11 +80,22 @@ export async function startPostfleetProcess(
     ...opts.env,
   };
   const t0 = performance.now();
-  const child = spawn(nodeBin, opts.args ?? [postfleetCli, 'start'], {
+  // Its own process group, so that a power cut takes the embedded PostgreSQL server with it.
+  const argv = [nodeBin, ...(opts.args ?? [postfleetCli, 'start'])];
+  const [command, ...commandArgs] = [...(opts.wrapper ?? []), ...argv] as [string, ...string[]];
+  const child = spawn(command, commandArgs, {
     cwd: repoRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
+  const killGroup = (): void => {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
   let out = '';
   const keep = (b: Buffer): void => {
     out += b.toString();
@@ -89,7 +114,7 @@ export async function startPostfleetProcess(
   for (;;) {
     if (done) throw new Error(`postfleet exited before ready:\n${out.slice(-8000)}`);
     if (performance.now() - t0 > readyTimeoutMs) {
-      child.kill('SIGKILL');
+      killGroup();
       throw new Error(`postfleet not ready within ${readyTimeoutMs} ms:\n${out.slice(-8000)}`);
     }
     const status = await fetch(`${httpBase}/readyz`).then(
@@ -106,13 +131,15 @@ export async function startPostfleetProcess(
     output: () => out,
     exited,
     async kill() {
-      if (!done) child.kill('SIGKILL');
+      killGroup();
       await exited;
     },
     async stop(timeoutMs = 20_000) {
       if (done) return (await exited).code;
-      child.kill('SIGINT');
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      // Ctrl-C reaches node itself, not a wrapper (which would detach or kill it).
+      const nodePid = opts.wrapper ? firstChildOf(child.pid ?? 0) : child.pid;
+      if (nodePid) process.kill(nodePid, 'SIGINT');
+      const timer = setTimeout(killGroup, timeoutMs);
       const { code } = await exited;
       clearTimeout(timer);
       return code;

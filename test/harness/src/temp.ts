@@ -1,5 +1,5 @@
 // Temporary directories and free ports for tests.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,8 +9,10 @@ export interface TempDir {
   remove(): Promise<void>;
 }
 
+/** Others may enter it (not list it): as root the embedded PostgreSQL runs as postgres. */
 export async function makeTempDir(prefix = 'postfleet-test-'): Promise<TempDir> {
   const path = await mkdtemp(join(tmpdir(), prefix));
+  await chmod(path, 0o711);
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }
 

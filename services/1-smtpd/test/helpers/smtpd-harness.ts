@@ -18,7 +18,7 @@ import {
   type CleanupRequest,
   RAW_BLOB_PREFIX,
 } from '@postfleet/queue-record';
-import { createPgliteSql } from '@postfleet/sql';
+import { createTemporarySql } from '@postfleet/sql';
 import { startSmtpdService, type SmtpdService } from '../../src/smtpd-service.ts';
 import { stubEngine, type StubEngine } from './stub-engine.ts';
 import { testConfig } from './policy.ts';
@@ -63,7 +63,7 @@ export interface HarnessOptions {
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   cert ??= makeTestCert(MYHOSTNAME);
   const dir = mkdtempSync(join(tmpdir(), 'smtpd-test-'));
-  const sql = await createPgliteSql();
+  const sql = await createTemporarySql();
   const bus = await createEmbeddedBus(sql);
   const blob = createFsBlobStore(join(dir, 'blobs'));
   const engine = stubEngine();

@@ -3,7 +3,7 @@
 // PGlite user directory, plus a client that asks them over the bus.
 import pino from 'pino';
 import { createEmbeddedBus, createNatsBus, type Bus } from '@postfleet/bus';
-import { createPgliteSql } from '@postfleet/sql';
+import { createTemporarySql } from '@postfleet/sql';
 import { defaultRuntimeConfig, type RuntimeConfig } from '@postfleet/config';
 import { startNats } from '@postfleet/harness';
 import { hashPassword, type Argon2Params } from '../../src/password.ts';
@@ -40,7 +40,7 @@ export async function startAuthdCluster(
   kind: BackendKind,
   opts: ClusterOptions = {},
 ): Promise<AuthdCluster> {
-  const sql = await createPgliteSql();
+  const sql = await createTemporarySql();
   const config = defaultRuntimeConfig();
   const directory = await openUserDirectory(sql, () => config);
   for (const [address, pw] of Object.entries(opts.users ?? {}))
