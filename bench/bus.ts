@@ -1,8 +1,8 @@
-// Bus benchmark: sequential publish of 1 KiB messages, each awaited until the
-// bus acknowledges it (JetStream PubAck / embedded write-through), ~3 s per
-// adapter. Starts nats-server via the harness and an embedded bus in a temp dir.
-import { createPgliteSql } from '@postfleet/sql';
-import { makeTempDir, startNats } from '@postfleet/harness';
+// Bus benchmark: publish of 1 KiB messages, each awaited until the bus
+// acknowledges it (JetStream PubAck / embedded commit, fsynced), one publisher
+// at a time and 50 at once, ~3 s per figure. Starts nats-server via the harness and an embedded bus in a temp dir.
+import { createTemporarySql } from '@postfleet/sql';
+import { startNats } from '@postfleet/harness';
 import { createEmbeddedBus, createNatsBus, type Bus } from '@postfleet/bus';
 
 const DURATION_MS = 3000;
@@ -21,21 +21,40 @@ async function publishAckPerSecond(bus: Bus): Promise<number> {
   return Math.round(n / ((performance.now() - start) / 1000));
 }
 
-// PGlite's first open (initdb) takes seconds: do it while nats-server starts,
+/** As above with `writers` publishers at once, as concurrent SMTP sessions publish. */
+async function concurrentPublishAckPerSecond(bus: Bus, writers: number): Promise<number> {
+  let n = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: writers }, async () => {
+      while (performance.now() - start < DURATION_MS) {
+        const i = n++;
+        await bus.publish(`bench.msg.${i % 16}`, body, { msgId: `c${i}` });
+      }
+    }),
+  );
+  return Math.round(n / ((performance.now() - start) / 1000));
+}
+
+// The embedded server's initdb takes a second: do it while nats-server starts,
 // then measure one adapter at a time so they do not share the two cores.
-const dir = await makeTempDir('postfleet-bench-bus-');
-const [nats, sql] = await Promise.all([startNats(), createPgliteSql(dir.path)]);
+const [nats, sql] = await Promise.all([startNats(), createTemporarySql()]);
 try {
   const natsBus = await createNatsBus(nats.url);
   console.log(`bus.publish_ack_per_s[nats] ${await publishAckPerSecond(natsBus)}`);
+  console.log(
+    `bus.publish_ack_per_s[nats,50-writers] ${await concurrentPublishAckPerSecond(natsBus, 50)}`,
+  );
   await natsBus.close();
   await nats.destroy();
 
   const embeddedBus = await createEmbeddedBus(sql);
   console.log(`bus.publish_ack_per_s[embedded] ${await publishAckPerSecond(embeddedBus)}`);
+  console.log(
+    `bus.publish_ack_per_s[embedded,50-writers] ${await concurrentPublishAckPerSecond(embeddedBus, 50)}`,
+  );
   await embeddedBus.close();
 } finally {
   await nats.destroy();
   await sql.close();
-  await dir.remove();
 }

@@ -1,9 +1,12 @@
 // Embedded KV buckets: every bucket is held in memory and written through to
 // the bus_kv table (a deleted key keeps a NULL tombstone so revisions never go
-// back); watchers are called in-process, in revision order.
+// back); watchers are called in-process, in revision order. Revisions are given
+// out when a write is asked for; concurrent writes share one commit
+// (group-commit.ts) and become visible, in revision order, once it is done.
 import type { Sql } from '@postfleet/sql';
 import type { KvChange, KvStore } from './types.ts';
 import { subjectMatches } from './subject.ts';
+import { groupCommit, type GroupCommit } from './group-commit.ts';
 
 interface Watcher {
   pattern: string;
@@ -11,11 +14,19 @@ interface Watcher {
 }
 
 interface Bucket {
+  /** What is committed: what get, keys and watch see. */
   entries: Map<string, { value: Uint8Array; revision: number }>;
+  /** The last revision given out (committed or not). */
   revision: number;
+  /** Keys as the writes given out so far leave them: present, or null once deleted. */
+  assigned: Map<string, Uint8Array | null>;
   watchers: Set<Watcher>;
-  /** Writes are serialised so that revisions reach the table and watchers in order. */
-  tail: Promise<unknown>;
+}
+
+interface KvRow {
+  key: string;
+  value: Uint8Array | null;
+  revision: number;
 }
 
 function notify(watchers: Set<Watcher>, change: KvChange): void {
@@ -38,8 +49,8 @@ async function loadBucket(sql: Sql, name: string): Promise<Bucket> {
   const bucket: Bucket = {
     entries: new Map(),
     revision: 0,
+    assigned: new Map(),
     watchers: new Set(),
-    tail: Promise.resolve(),
   };
   for (const r of rows.rows) {
     const revision = Number(r.revision);
@@ -49,43 +60,49 @@ async function loadBucket(sql: Sql, name: string): Promise<Bucket> {
   return bucket;
 }
 
-function serial<T>(bucket: Bucket, fn: () => Promise<T>): Promise<T> {
-  const run = bucket.tail.then(fn, fn);
-  bucket.tail = run.catch(() => undefined);
-  return run;
+function bucketWrites(sql: Sql, name: string): GroupCommit<KvRow> {
+  return groupCommit<KvRow>(async (rows) => {
+    // One row per key and statement (an upsert may not touch a row twice): the newest.
+    const latest = [...new Map(rows.map((r) => [r.key, r])).values()];
+    const values = latest.map((_, i) => `($1, $${i * 3 + 2}, $${i * 3 + 3}, $${i * 3 + 4})`);
+    await sql.query(
+      `INSERT INTO bus_kv (bucket, key, value, revision) VALUES ${values.join(', ')}
+       ON CONFLICT (bucket, key) DO UPDATE SET value = EXCLUDED.value, revision = EXCLUDED.revision`,
+      [name, ...latest.flatMap((r) => [r.key, r.value, r.revision])],
+    );
+  });
 }
 
 function bucketStore(sql: Sql, name: string, bucket: Bucket): KvStore {
-  const write = (key: string, value: Uint8Array | null, revision: number) =>
-    sql.query(
-      `INSERT INTO bus_kv (bucket, key, value, revision) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (bucket, key) DO UPDATE SET value = EXCLUDED.value, revision = EXCLUDED.revision`,
-      [name, key, value, revision],
-    );
+  const writes = bucketWrites(sql, name);
+  /** Gives out the next revision, commits it with whatever else is waiting, then applies it. */
+  const write = async (key: string, value: Uint8Array | null): Promise<number> => {
+    const revision = ++bucket.revision;
+    bucket.assigned.set(key, value);
+    try {
+      await writes.add({ key, value, revision });
+    } catch (err) {
+      bucket.assigned.delete(key);
+      throw err;
+    }
+    if (bucket.assigned.get(key) === value) bucket.assigned.delete(key);
+    if (value) bucket.entries.set(key, { value, revision });
+    else bucket.entries.delete(key);
+    notify(bucket.watchers, { key, value, revision });
+    return revision;
+  };
   return {
     get: async (key) => {
       const e = bucket.entries.get(key);
       return e ? { key, value: e.value, revision: e.revision } : null;
     },
-    put: (key, value) =>
-      serial(bucket, async () => {
-        const revision = bucket.revision + 1;
-        const copy = value.slice();
-        await write(key, copy, revision);
-        bucket.revision = revision;
-        bucket.entries.set(key, { value: copy, revision });
-        notify(bucket.watchers, { key, value: copy, revision });
-        return revision;
-      }),
-    delete: (key) =>
-      serial(bucket, async () => {
-        if (!bucket.entries.has(key)) return;
-        const revision = bucket.revision + 1;
-        await write(key, null, revision);
-        bucket.revision = revision;
-        bucket.entries.delete(key);
-        notify(bucket.watchers, { key, value: null, revision });
-      }),
+    put: (key, value) => write(key, value.slice()),
+    delete: async (key) => {
+      const pending = bucket.assigned.get(key);
+      const exists = pending === undefined ? bucket.entries.has(key) : pending !== null;
+      if (!exists) return;
+      await write(key, null);
+    },
     keys: async () => [...bucket.entries.keys()],
     watch: async (onChange, key) => {
       const watcher: Watcher = { pattern: key ?? '>', onChange };

@@ -1,6 +1,8 @@
 // Embedded durable streams and consumers: messages and per-consumer delivery
-// state live in memory and are written through to the bus_* tables, delivery is
-// push-driven, and one timer per consumer fires the next nak-delay or ack-wait.
+// state live in memory and are written through to the bus_* tables (a publish
+// is acknowledged once its row is committed; concurrent publishes and state
+// changes share one commit each, group-commit.ts), delivery is push-driven, and
+// one timer per consumer fires the next nak-delay or ack-wait.
 import type { Sql } from '@postfleet/sql';
 import type {
   BusHeaders,
@@ -14,6 +16,7 @@ import type {
 } from './types.ts';
 import { subjectMatches } from './subject.ts';
 import { HANDLER_FAILED_NAK_MS } from './constants.ts';
+import { groupCommit } from './group-commit.ts';
 
 const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;
 const DEFAULT_ACK_WAIT_MS = 30_000;
@@ -78,6 +81,35 @@ export interface EmbeddedStreams {
 const windowOf = (spec: StreamSpec): number =>
   spec.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS;
 
+interface MessageInsert {
+  stream: string;
+  seq: number;
+  subject: string;
+  data: Uint8Array;
+  headers: string;
+  msgId: string | null;
+  publishedAt: number;
+}
+
+interface StateUpsert {
+  stream: string;
+  consumer: string;
+  seq: number;
+  state: string;
+  deliveries: number;
+  nextAt: number;
+}
+
+/** ($1, $2, …), ($n+1, …) for rows of `width` parameters. */
+function valuesList(rows: number, width: number): string {
+  const tuples: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    const cols = Array.from({ length: width }, (_, c) => `$${r * width + c + 1}`);
+    tuples.push(`(${cols.join(', ')})`);
+  }
+  return tuples.join(', ');
+}
+
 export async function embeddedStreams(sql: Sql): Promise<EmbeddedStreams> {
   const streams = new Map<string, Stream>();
   const subs = new Set<Subscription>();
@@ -117,14 +149,54 @@ export async function embeddedStreams(sql: Sql): Promise<EmbeddedStreams> {
     streams.set(r.name, await loadStream(spec));
   }
 
-  const saveState = (c: Consumer, e: Entry, state: string): Promise<unknown> =>
-    sql.query(
+  const messageWrites = groupCommit<MessageInsert>(async (rows) => {
+    const params = rows.flatMap((r) => [
+      r.stream,
+      r.seq,
+      r.subject,
+      r.data,
+      r.headers,
+      r.msgId,
+      r.publishedAt,
+    ]);
+    await sql.query(
+      `INSERT INTO bus_message (stream, seq, subject, data, headers, msg_id, published_at)
+       VALUES ${valuesList(rows.length, 7)}`,
+      params,
+    );
+  });
+
+  const stateWrites = groupCommit<StateUpsert>(async (rows) => {
+    // One row per key and batch (an upsert may not touch a row twice): the last wins.
+    const latest = new Map<string, StateUpsert>();
+    for (const r of rows) latest.set(`${r.stream}\0${r.consumer}\0${r.seq}`, r);
+    const unique = [...latest.values()];
+    const params = unique.flatMap((r) => [
+      r.stream,
+      r.consumer,
+      r.seq,
+      r.state,
+      r.deliveries,
+      r.nextAt,
+    ]);
+    await sql.query(
       `INSERT INTO bus_consumer_state (stream, consumer, seq, state, deliveries, next_at)
-       VALUES ($1, $2, $3, $4, $5, $6)
+       VALUES ${valuesList(unique.length, 6)}
        ON CONFLICT (stream, consumer, seq) DO UPDATE
        SET state = EXCLUDED.state, deliveries = EXCLUDED.deliveries, next_at = EXCLUDED.next_at`,
-      [c.stream.spec.name, c.name, e.seq, state, e.deliveries, e.nextAt],
+      params,
     );
+  });
+
+  const saveState = (c: Consumer, e: Entry, state: string): Promise<void> =>
+    stateWrites.add({
+      stream: c.stream.spec.name,
+      consumer: c.name,
+      seq: e.seq,
+      state,
+      deliveries: e.deliveries,
+      nextAt: e.nextAt,
+    });
 
   const release = (e: Entry): void => {
     if (e.holder) e.holder.held -= 1;
@@ -351,11 +423,15 @@ export async function embeddedStreams(sql: Sql): Promise<EmbeddedStreams> {
       const copy = data.slice();
       const headers = { ...opts?.headers };
       try {
-        await sql.query(
-          `INSERT INTO bus_message (stream, seq, subject, data, headers, msg_id, published_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-          [name, seq, subject, copy, JSON.stringify(headers), msgId ?? null, now],
-        );
+        await messageWrites.add({
+          stream: name,
+          seq,
+          subject,
+          data: copy,
+          headers: JSON.stringify(headers),
+          msgId: msgId ?? null,
+          publishedAt: now,
+        });
       } catch (err) {
         if (msgId) stream.dedupe.delete(msgId);
         throw err;
@@ -403,6 +479,7 @@ export async function embeddedStreams(sql: Sql): Promise<EmbeddedStreams> {
     close: async () => {
       await Promise.allSettled([...subs].map((s) => s.stop()));
       closed = true;
+      await Promise.all([messageWrites.drain(), stateWrites.drain()]);
       for (const s of streams.values()) {
         for (const c of s.consumers.values()) if (c.timer) clearTimeout(c.timer);
       }
