@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
-import { freePort } from '@postfleet/harness';
+import { freePort, type PostfixInstance } from '@postfleet/harness';
 import { postfixSeed } from './config/postfix-config.ts';
 import { postfleetSeed } from './config/postfleet-config.ts';
 import { SERVFAIL_NAMES, TYPED_SERVFAILS, ZONE } from './config/zone.ts';
@@ -17,7 +17,7 @@ import { DELIBERATE_DIFFERENCES, KNOWN_DIFFERENCES } from './expected-difference
 import { compareObservations } from './support/compare.ts';
 import { DNS_HOST, startParityDns, type ParityDns } from './support/dns-53.ts';
 import { mapLimited } from './support/pool.ts';
-import { startPostfix, type PostfixInstance } from './support/postfix-instance.ts';
+import { startParityPostfix } from './support/postfix-parity.ts';
 import { startPostfleet, type PostfleetInstance } from './support/postfleet-instance.ts';
 import { skipReason } from './support/preflight.ts';
 import { judge, report, type DialogueResult } from './support/ratchet.ts';
@@ -36,7 +36,7 @@ before(
     if (skip) return;
     dns = await startParityDns(ZONE, SERVFAIL_NAMES, TYPED_SERVFAILS);
     const [pfPort, plPort] = [await freePort(), await freePort()];
-    postfix = await startPostfix({ port: pfPort, nameserver: DNS_HOST, seed: postfixSeed });
+    postfix = await startParityPostfix({ port: pfPort, nameserver: DNS_HOST, seed: postfixSeed });
     postfleet = await startPostfleet({
       port: plPort,
       dnsServer: dns.address,

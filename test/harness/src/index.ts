@@ -11,3 +11,5 @@ export * from './postfleet-process.ts';
 export * from './tls-cert.ts';
 export * from './raw-smtp-socket.ts';
 export * from './suite-fixture.ts';
+export * from './exit-cleanup.ts';
+export * from './postfix-instance.ts';

@@ -21,19 +21,9 @@ import {
   VIRTUAL_MAILBOXES,
   renderRestriction,
 } from './seed.ts';
+import type { PostfixFile, PostfixSeed } from '@postfleet/harness';
 
-export interface MapFile {
-  name: string;
-  content: string;
-  /** Built with postmap (hash) or postalias (alias) before Postfix starts. */
-  build?: 'postmap' | 'postalias';
-}
-
-export interface PostfixSeed {
-  /** main.cf lines of the seed configuration. */
-  mainCf: string;
-  files: MapFile[];
-}
+export type { PostfixSeed };
 
 const lines = (pairs: [string, string][]): string =>
   pairs.map(([k, v]) => `${k}\t${v}`).join('\n') + '\n';
@@ -44,8 +34,8 @@ export function postfixSeed(dir: string): PostfixSeed {
     `${ACCESS_TABLES[name].type}:${dir}/${name}`;
   const restriction = (list: readonly string[]): string =>
     list.map((r) => renderRestriction(r, table)).join(',\n    ');
-  const files: MapFile[] = [
-    ...Object.entries(ACCESS_TABLES).map(([name, t]): MapFile => ({
+  const files: PostfixFile[] = [
+    ...Object.entries(ACCESS_TABLES).map(([name, t]): PostfixFile => ({
       name,
       content: lines(t.entries.map(([k, v]) => [k, v])),
       ...(t.type === 'hash' ? { build: 'postmap' as const } : {}),

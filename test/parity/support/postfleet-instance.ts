@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { compileResources } from '@postfleet/config';
 import { loopbackListenerEnv } from '@postfleet/harness';
 import { renderResources, type ParityResource } from '../config/postfleet-config.ts';
-import { onExit } from './exit-cleanup.ts';
+import { onExit } from '@postfleet/harness';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const node = join(repo, 'node_modules/.bin/node');

@@ -3,7 +3,7 @@
 // unshare must be able to create a mount namespace and bind-mount a file.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { POSTFIX } from './postfix-instance.ts';
+import { POSTFIX } from '@postfleet/harness';
 
 export function skipReason(): string | null {
   if (

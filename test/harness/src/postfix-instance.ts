@@ -1,17 +1,16 @@
-// A private Debian Postfix instance for the parity suite: its own config, queue
-// and data directories under one temp dir, one smtpd on 127.0.0.1:<port> behind
-// PROXY v1, every transport `discard` (no smtp client is even defined, so nothing
-// can leave the machine), started inside a private mount namespace in which
-// /etc/resolv.conf names the suite's DNS server. `postfix stop` and rm at the end.
+// A private Debian Postfix instance (parity suite, benchmarks): its own config,
+// queue and data directories under one temp dir, the caller's master.cf and
+// main.cf additions, never the system's instance. With a nameserver it starts
+// inside a private mount namespace in which /etc/resolv.conf names that server.
+// `postfix stop` and rm at the end (or at process exit).
 import { execFile, execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { makeTestCert } from '@postfleet/harness';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { PostfixSeed } from '../config/postfix-config.ts';
+import { makeTestCert } from './tls-cert.ts';
 import { onExit } from './exit-cleanup.ts';
 
 const run = promisify(execFile);
@@ -26,14 +25,32 @@ export interface PostfixInstance {
   stop(): Promise<void>;
 }
 
-export interface PostfixOptions {
-  port: number;
-  /** "127.0.0.153" */
-  nameserver: string;
-  seed: (confDir: string) => PostfixSeed;
+/** A file for the config directory; postmap/postalias build its .db. */
+export interface PostfixFile {
+  name: string;
+  content: string;
+  build?: 'postmap' | 'postalias';
 }
 
-/** main.cf lines that make this an isolated instance that never sends mail anywhere. */
+/** What the caller's configuration adds to the instance's own settings. */
+export interface PostfixSeed {
+  /** Appended to main.cf after the instance lines (later lines win). */
+  mainCf: string;
+  files: PostfixFile[];
+}
+
+export interface PostfixOptions {
+  port: number;
+  /** "127.0.0.153": resolv.conf inside a mount namespace; absent: the system's. */
+  nameserver?: string;
+  /** master.cf for the instance, given the smtpd port. */
+  masterCf: (port: number) => string;
+  seed: (confDir: string, root: string) => PostfixSeed;
+  /** Runs before Postfix starts: directories its delivery agents write to. */
+  prepare?: (root: string) => Promise<void>;
+}
+
+/** main.cf lines that make this a separate instance in its own directories. */
 function instanceMainCf(root: string): string {
   return [
     'compatibility_level = 3.6',
@@ -49,36 +66,26 @@ function instanceMainCf(root: string): string {
     'inet_protocols = ipv4',
     `maillog_file_prefixes = ${root}`,
     `maillog_file = ${root}/maillog`,
-    // Nothing leaves: every transport discards, and master.cf has no smtp/lmtp service.
-    'default_transport = discard',
-    'relay_transport = discard',
-    'local_transport = discard',
-    'virtual_transport = discard',
     'smtpd_tls_loglevel = 0',
     '',
   ].join('\n');
 }
 
-function masterCf(port: number): string {
-  return [
-    `127.0.0.1:${port} inet n - n - 100 smtpd`,
-    '  -o smtpd_upstream_proxy_protocol=haproxy',
-    'cleanup   unix n - n - 0 cleanup',
-    'qmgr      unix n - n 300 1 qmgr',
-    'rewrite   unix - - n - - trivial-rewrite',
-    'bounce    unix - - n - 0 bounce',
-    'defer     unix - - n - 0 bounce',
-    'trace     unix - - n - 0 bounce',
-    'verify    unix - - n - 1 verify',
-    'flush     unix n - n 1000? 0 flush',
-    'anvil     unix - - n - 1 anvil',
-    'tlsmgr    unix - - n 1000? 1 tlsmgr',
-    'discard   unix - - n - - discard',
-    'proxymap  unix - - n - - proxymap',
-    'postlog   unix-dgram n - n - 1 postlogd',
-    '',
-  ].join('\n');
-}
+/** The services every instance needs beside its smtpd and transports. */
+export const POSTFIX_CORE_SERVICES = [
+  'cleanup   unix n - n - 0 cleanup',
+  'qmgr      unix n - n 300 1 qmgr',
+  'rewrite   unix - - n - - trivial-rewrite',
+  'bounce    unix - - n - 0 bounce',
+  'defer     unix - - n - 0 bounce',
+  'trace     unix - - n - 0 bounce',
+  'verify    unix - - n - 1 verify',
+  'flush     unix n - n 1000? 0 flush',
+  'anvil     unix - - n - 1 anvil',
+  'tlsmgr    unix - - n 1000? 1 tlsmgr',
+  'proxymap  unix - - n - - proxymap',
+  'postlog   unix-dgram n - n - 1 postlogd',
+];
 
 async function selfSignedCert(confDir: string): Promise<void> {
   const pair = makeTestCert('mx.parity.test');
@@ -121,7 +128,7 @@ function alive(pid: number): boolean {
 }
 
 export async function startPostfix(opts: PostfixOptions): Promise<PostfixInstance> {
-  const root = await mkdtemp(join(tmpdir(), 'postfleet-parity-postfix-'));
+  const root = await mkdtemp(join(tmpdir(), 'postfleet-postfix-'));
   // The daemons run as user postfix: they must traverse the root and own data/.
   await chmod(root, 0o755);
   const confDir = join(root, 'conf');
@@ -150,9 +157,9 @@ export async function startPostfix(opts: PostfixOptions): Promise<PostfixInstanc
     await rm(root, { recursive: true, force: true });
   };
   try {
-    const seed = opts.seed(confDir);
+    const seed = opts.seed(confDir, root);
     await writeFile(join(confDir, 'main.cf'), instanceMainCf(root) + seed.mainCf);
-    await writeFile(join(confDir, 'master.cf'), masterCf(opts.port));
+    await writeFile(join(confDir, 'master.cf'), opts.masterCf(opts.port));
     for (const f of seed.files) {
       const path = join(confDir, f.name);
       await writeFile(path, f.content);
@@ -160,23 +167,9 @@ export async function startPostfix(opts: PostfixOptions): Promise<PostfixInstanc
       if (f.build === 'postalias') await run('/usr/sbin/postalias', [...confArgs, `hash:${path}`]);
     }
     await selfSignedCert(confDir);
-    const resolv = join(root, 'resolv.conf');
-    await writeFile(resolv, `nameserver ${opts.nameserver}\noptions timeout:2 attempts:1\n`);
-    await chmod(resolv, 0o644);
-    // The mount namespace lives as long as its processes: master and its children.
-    await run('unshare', [
-      '--mount',
-      '--propagation',
-      'private',
-      '--',
-      'sh',
-      '-c',
-      'mount --bind "$1" /etc/resolv.conf && exec "$2" -c "$3" start',
-      'sh',
-      resolv,
-      POSTFIX,
-      confDir,
-    ]);
+    await opts.prepare?.(root);
+    if (opts.nameserver === undefined) await run(POSTFIX, [...confArgs, 'start']);
+    else await startWithNameserver(root, confDir, opts.nameserver);
     started = true;
     for (let i = 0; !(await canConnect(opts.port)); i++) {
       if (i > 50) throw new Error(`postfix did not listen on ${opts.port}`);
@@ -190,4 +183,28 @@ export async function startPostfix(opts: PostfixOptions): Promise<PostfixInstanc
     });
   }
   return { port: opts.port, root, maillog, stop };
+}
+
+async function startWithNameserver(
+  root: string,
+  confDir: string,
+  nameserver: string,
+): Promise<void> {
+  const resolv = join(root, 'resolv.conf');
+  await writeFile(resolv, `nameserver ${nameserver}\noptions timeout:2 attempts:1\n`);
+  await chmod(resolv, 0o644);
+  // The mount namespace lives as long as its processes: master and its children.
+  await run('unshare', [
+    '--mount',
+    '--propagation',
+    'private',
+    '--',
+    'sh',
+    '-c',
+    'mount --bind "$1" /etc/resolv.conf && exec "$2" -c "$3" start',
+    'sh',
+    resolv,
+    POSTFIX,
+    confDir,
+  ]);
 }

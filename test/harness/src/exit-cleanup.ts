@@ -1,6 +1,6 @@
 // Last-resort cleanup when the test process dies before its after() hook ran
 // (Ctrl-C, a runner timeout's SIGTERM): registered synchronous jobs stop Postfix,
-// kill the Postfleet child and remove temp dirs from the process 'exit' event.
+// kill child processes and remove temp dirs from the process 'exit' event.
 const jobs = new Set<() => void>();
 let installed = false;
 
