@@ -1,7 +1,10 @@
-// SMTP ingress benchmark: messages per second accepted (queued by cleanup, counted
-// from the process's "(queue incoming)" log lines) with Postfix's smtp-source
-// `-s 50 -m 5000 -l 4096`, with and without -d, against `postfleet start` on the
-// embedded backends and on nats-server + PostgreSQL + s3rver. Progress on stderr.
+// SMTP ingress benchmark, Postfix beside Postfleet in the same run: messages per
+// second accepted with Postfix's smtp-source `-s 50 -m 5000 -l 4096`, with and
+// without -d, against a private Postfix instance delivering to Maildir, then
+// `postfleet start` on the embedded backends and on nats-server + PostgreSQL +
+// s3rver (queued messages counted from its "(queue incoming)" log lines, each
+// checked to be queued exactly once), with the ratio Postfleet/Postfix and the
+// PSS of every process Postfleet runs, idle and at peak. Progress on stderr.
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createBlobStore } from '@postfleet/blob';
@@ -13,14 +16,14 @@ import {
   type PostfleetProcess,
 } from './support/postfleet-process.ts';
 import { summariseQueueLog } from './support/queue-log.ts';
+import { postfixPeerUnavailable, startPostfixPeer } from './support/postfix-peer.ts';
+import { groupPssMiB, samplePeakPss } from './support/pss.ts';
 import { findSmtpSource, runSmtpSource, type SmtpSourceRun } from './support/smtp-source.ts';
 
 const SESSIONS = 50;
 const MESSAGES = Number(process.env.BENCH_SMTP_MESSAGES ?? 5000);
-const REDUCED = 1000;
 const LENGTH = 4096;
-const PILOT = 200;
-const MAX_WALL_S = 240;
+const MAX_WALL_S = 600;
 const FROM = 'sender@remote.test';
 const RCPT = 'rcpt@example.test';
 
@@ -69,7 +72,7 @@ async function startBackends(backend: Backend): Promise<Backends> {
 /** Sends until one message to RCPT is queued: the user directory reaches smtpd asynchronously. */
 async function warmUp(bin: string, pf: PostfleetProcess): Promise<void> {
   for (let i = 0; i < 50; i++) {
-    const run: SmtpSourceRun = { ...baseRun(pf), sessions: 1, messages: 1, reuse: true };
+    const run: SmtpSourceRun = { ...baseRun(pf.ports.smtp), sessions: 1, messages: 1, reuse: true };
     await runSmtpSource(bin, run, 30_000);
     await new Promise((r) => setTimeout(r, 200));
     if (summariseQueueLog(pf.stdoutLines).queued > 0) return;
@@ -77,8 +80,8 @@ async function warmUp(bin: string, pf: PostfleetProcess): Promise<void> {
   throw new Error(`no message queued during warm-up: ${pf.stderrTail()}`);
 }
 
-function baseRun(pf: PostfleetProcess): Omit<SmtpSourceRun, 'messages' | 'reuse' | 'sessions'> {
-  return { length: LENGTH, from: FROM, to: RCPT, port: pf.ports.smtp };
+function baseRun(port: number): Omit<SmtpSourceRun, 'messages' | 'reuse' | 'sessions'> {
+  return { length: LENGTH, from: FROM, to: RCPT, port };
 }
 
 /** Waits until the queued count stops growing (cleanup logs after the 250 is sent). */
@@ -92,50 +95,58 @@ async function settledQueued(pf: PostfleetProcess): Promise<number> {
   }
 }
 
-async function measure(bin: string, backend: Backend, mode: Mode): Promise<void> {
+interface Figure {
+  rate: number;
+  wallS: number;
+}
+
+async function measurePostfleet(bin: string, backend: Backend, mode: Mode): Promise<Figure> {
   progress(`${backend} ${mode}: starting backends and postfleet`);
   const backends = await startBackends(backend);
   let pf: PostfleetProcess | undefined;
   try {
     pf = await spawnPostfleet(backends.env);
     await pf.waitReady();
+    // Idle: every process `postfleet start` runs, after start-up settled.
+    await new Promise((r) => setTimeout(r, 2000));
+    const idle = await groupPssMiB(pf.pid);
     await addUser(pf.httpUrl, RCPT, 'bench-password-1');
     await warmUp(bin, pf);
     const reuse = mode === 'reuse';
-
-    // A pilot run decides whether the full count fits in MAX_WALL_S.
-    const pilot = await runSmtpSource(
-      bin,
-      { ...baseRun(pf), sessions: SESSIONS, messages: PILOT, reuse },
-      MAX_WALL_S * 1000,
-    );
-    const projectedS = (pilot.wallMs / 1000) * (MESSAGES / PILOT);
-    const messages = projectedS > MAX_WALL_S ? Math.min(REDUCED, MESSAGES) : MESSAGES;
-    progress(
-      `${backend} ${mode}: pilot ${PILOT} in ${(pilot.wallMs / 1000).toFixed(1)} s, ` +
-        `projected ${projectedS.toFixed(0)} s for ${MESSAGES}; sending ${messages}`,
-    );
-
     const before = await settledQueued(pf);
     const logStart = pf.stdoutLines.length;
-    const run: SmtpSourceRun = { ...baseRun(pf), sessions: SESSIONS, messages, reuse };
-    const result = await runSmtpSource(bin, run, 2 * MAX_WALL_S * 1000);
+    const pss = samplePeakPss(pf.pid);
+    const run: SmtpSourceRun = {
+      ...baseRun(pf.ports.smtp),
+      sessions: SESSIONS,
+      messages: MESSAGES,
+      reuse,
+    };
+    const result = await runSmtpSource(bin, run, MAX_WALL_S * 1000);
+    const peak = await pss.stop();
     const after = await settledQueued(pf);
     const summary = summariseQueueLog(pf.stdoutLines.slice(logStart));
     const accepted = after - before;
     const wallS = result.wallMs / 1000;
-
-    const label = `${backend},${mode}${messages === MESSAGES ? '' : `,m=${messages}`}`;
+    const label = `postfleet-${backend},${mode}`;
     console.log(`smtp.accepted_per_s[${label}] ${(accepted / wallS).toFixed(1)}`);
     console.log(`smtp.wall_s[${label}] ${wallS.toFixed(2)}`);
+    console.log(`smtp.pss_idle_mib[${label}] ${idle.toFixed(1)}`);
+    console.log(`smtp.pss_peak_mib[${label}] ${peak.toFixed(1)}`);
     console.log(
-      `# ${label}: smtp-source exit ${result.code}, sent ${messages}, queued ${accepted}, ` +
-        `distinct queue ids ${summary.distinctQueueIds}, warnings/errors/rejects logged ${summary.problems.length}`,
+      `# ${label}: smtp-source exit ${result.code}, sent ${MESSAGES}, queued ${accepted}, ` +
+        `distinct queue ids ${summary.distinctQueueIds}` +
+        (summary.distinctQueueIds === accepted && accepted === MESSAGES
+          ? ' (each exactly once)'
+          : ' (NOT each exactly once)') +
+        `, warnings/errors/rejects logged ${summary.problems.length}; PSS over the node process ` +
+        `and every process it started`,
     );
     if (result.code !== 0 || result.output.trim()) {
       progress(`${label}: smtp-source said: ${result.output.trim().slice(-2000)}`);
     }
     for (const line of summary.problems.slice(0, 10)) progress(`${label}: log: ${line}`);
+    return { rate: accepted / wallS, wallS };
   } finally {
     if (pf) {
       const stopped = await pf.stop(30_000);
@@ -148,6 +159,51 @@ async function measure(bin: string, backend: Backend, mode: Mode): Promise<void>
   }
 }
 
+/** Postfix's accept time (smtp-source's wall time); it delivers to Maildir meanwhile. */
+async function measurePostfix(bin: string, mode: Mode): Promise<Figure> {
+  progress(`postfix ${mode}: starting a private instance`);
+  const [localPart, domain] = RCPT.split('@') as [string, string];
+  const peer = await startPostfixPeer(domain, localPart);
+  try {
+    await runSmtpSource(
+      bin,
+      { ...baseRun(peer.port), sessions: 1, messages: 1, reuse: true },
+      30_000,
+    );
+    for (let i = 0; (await peer.delivered()) < 1; i++) {
+      if (i > 100) throw new Error('postfix delivered nothing during warm-up');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const run: SmtpSourceRun = {
+      ...baseRun(peer.port),
+      sessions: SESSIONS,
+      messages: MESSAGES,
+      reuse: mode === 'reuse',
+    };
+    const result = await runSmtpSource(bin, run, MAX_WALL_S * 1000);
+    const wallS = result.wallMs / 1000;
+    const deliveredAtEnd = (await peer.delivered()) - 1;
+    let delivered = deliveredAtEnd;
+    for (let i = 0; delivered < MESSAGES && i < 600; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      delivered = (await peer.delivered()) - 1;
+    }
+    const label = `postfix,${mode}`;
+    console.log(`smtp.accepted_per_s[${label}] ${(MESSAGES / wallS).toFixed(1)}`);
+    console.log(`smtp.wall_s[${label}] ${wallS.toFixed(2)}`);
+    console.log(
+      `# ${label}: smtp-source exit ${result.code}, sent ${MESSAGES}, in the Maildir when ` +
+        `smtp-source finished ${deliveredAtEnd}, in the end ${delivered}`,
+    );
+    if (result.code !== 0 || result.output.trim()) {
+      progress(`${label}: smtp-source said: ${result.output.trim().slice(-2000)}`);
+    }
+    return { rate: MESSAGES / wallS, wallS };
+  } finally {
+    await peer.stop();
+  }
+}
+
 const bin = findSmtpSource();
 if (!bin) {
   console.log('# smtp-ingress: smtp-source not found; install the Debian package postfix');
@@ -156,19 +212,26 @@ if (!bin) {
 
 // Where the queue record lives when cleanup's publish is acknowledged (DESIGN §3).
 console.log(
-  '# smtp.queue_durability[embedded]: bus = PGlite tables on NodeFS; PGlite 0.5 never fsyncs ' +
-    'there (NODEFS has no fsync op, syncToFs is a no-op; relaxedDurability unset = false, ' +
-    'which only matters for IndexedDB/OPFS): writes reach the OS, so an acknowledged record ' +
-    'should survive a process kill, not a power loss',
+  '# smtp.queue_durability[embedded]: body fsynced (file and directory) in the blob ' +
+    'directory, queue record committed by the embedded PostgreSQL (fsync=on, ' +
+    'synchronous_commit=on, group commit) before the 250',
 );
 console.log(
-  '# smtp.queue_durability[nats+pg+s3]: JetStream file storage, R1, nats-server 2.9.10 ' +
-    'default sync (lazy fsync, every 2 min per DESIGN.md; not re-checked in its source): ' +
-    'PubAck does not wait for fsync',
+  '# smtp.queue_durability[nats+pg+s3]: JetStream file storage, R1, nats-server default ' +
+    'sync (lazy fsync): PubAck does not wait for fsync; in a cluster durability comes ' +
+    'from R3 replication',
 );
 
-for (const backend of ['embedded', 'nats+pg+s3'] as const) {
-  for (const mode of ['reuse', 'new-conn'] as const) {
-    await measure(bin, backend, mode);
+const unavailable = postfixPeerUnavailable();
+if (unavailable) console.log(`# smtp-ingress: no Postfix peer: ${unavailable}`);
+for (const mode of ['reuse', 'new-conn'] as const) {
+  const postfix = unavailable ? null : await measurePostfix(bin, mode);
+  for (const backend of ['embedded', 'nats+pg+s3'] as const) {
+    const figure = await measurePostfleet(bin, backend, mode);
+    if (postfix) {
+      console.log(
+        `smtp.ratio_vs_postfix[postfleet-${backend},${mode}] ${(figure.rate / postfix.rate).toFixed(2)}`,
+      );
+    }
   }
 }

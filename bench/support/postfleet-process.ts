@@ -20,6 +20,8 @@ const listeners = [
 type Listener = (typeof listeners)[number];
 
 export interface PostfleetProcess {
+  /** The node process, leader of the process group its helpers (PostgreSQL) run in. */
+  pid: number;
   /** 127.0.0.1 port of each listener. */
   ports: Record<Listener, number>;
   /** http://127.0.0.1:<port> of the health/admin endpoint. */
@@ -85,6 +87,7 @@ export async function spawnPostfleet(extraEnv: Record<string, string>): Promise<
   const httpUrl = `http://127.0.0.1:${ports.http}`;
   adminTokens.set(httpUrl, adminToken);
   return {
+    pid: child.pid ?? 0,
     ports,
     httpUrl,
     adminToken,
