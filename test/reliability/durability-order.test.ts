@@ -1,9 +1,10 @@
 // DESIGN §3 rule 6, watched from outside: `postfleet start` (embedded backends)
-// runs under strace; one message is sent over SMTP, and the log must show the
-// message's data reaching stable storage before smtpd writes its 250: the body's
-// fsync and its directory's fsync in the blob store, then a WAL flush
-// (fdatasync/fsync of pg_wal) by the PostgreSQL server that holds the queue
-// record, then the write of "250 2.0.0 Ok: queued as <id>" to the client.
+// runs under strace; a small and a large message are sent over SMTP, and for
+// each the log must show its data reaching stable storage between smtpd's 354
+// and its "250 2.0.0 Ok: queued as <id>": a WAL flush (fdatasync/fsync of
+// pg_wal) by the PostgreSQL server, which holds the queue record and a small
+// body; for the large body (a file) also the file's fsync and, after its rename,
+// the fsync of the queue blob directory.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -61,7 +62,7 @@ test('embedded: body and queue record are fsynced before the 250 is written (str
       tracePath,
     ],
   });
-  let queueId = '';
+  const queueIds: Record<'small' | 'large', string> = { small: '', large: '' };
   try {
     const added = await fetch(`${pf.httpBase}/admin/users`, {
       method: 'POST',
@@ -76,49 +77,63 @@ test('embedded: body and queue record are fsynced before the 250 is written (str
       ignoreTLS: true,
       name: 'client.example',
     });
-    // The user directory reaches smtpd over the bus a moment after the API answers.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const info = await transport.sendMail({
-          from: 'sender@remote.test',
-          to: RCPT,
-          subject: 'durability order',
-          text: 'on stable storage before 250\n',
-        });
-        queueId = /queued as (\S+)/.exec(info.response)?.[1] ?? '';
-        break;
-      } catch (err) {
-        if (attempt >= 40) throw err;
-        await new Promise((r) => setTimeout(r, 250));
+    const bodies = {
+      small: 'on stable storage before 250\n',
+      large: `${'x'.repeat(76)}\n`.repeat(6000),
+    };
+    for (const size of ['small', 'large'] as const) {
+      // The user directory reaches smtpd over the bus a moment after the API answers.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const info = await transport.sendMail({
+            from: 'sender@remote.test',
+            to: RCPT,
+            subject: `durability order, ${size}`,
+            text: bodies[size],
+          });
+          queueIds[size] = /queued as (\S+)/.exec(info.response)?.[1] ?? '';
+          break;
+        } catch (err) {
+          if (attempt >= 40) throw err;
+          await new Promise((r) => setTimeout(r, 250));
+        }
       }
+      assert.notEqual(queueIds[size], '', `the 250 names the queue id (${size})`);
     }
     transport.close();
-    assert.notEqual(queueId, '', 'the 250 names the queue id');
   } finally {
     await pf.stop(60_000);
   }
 
   const calls = parseStrace(await readFile(tracePath, 'utf8'));
-  const reply = calls.find(
-    (c) => /^write/.test(c.name) && c.args.includes(`250 2.0.0 Ok: queued as ${queueId}`),
-  );
-  assert.ok(reply, `the 250 for ${queueId} is in the trace`);
-  const before = (c: TracedCall): boolean => c.endLine < reply.startLine;
   const blobs = join(dataDir, 'blobs');
-  const syncs = calls.filter((c) => (c.name === 'fsync' || c.name === 'fdatasync') && before(c));
-  const bodySync = syncs.find((c) => c.args.includes(`${join(blobs, '.tmp')}/`));
-  assert.ok(bodySync, 'a blob temp file was fsynced before the 250');
-  const queueDirSync = syncs.find((c) => c.args.includes(`<${join(blobs, 'queue')}>`));
-  assert.ok(queueDirSync, 'the queue blob directory was fsynced after its rename, before the 250');
-  const walFlush = syncs.find(
-    (c) =>
-      c.args.includes(`${join(dataDir, 'postgres', 'pg_wal')}/`) &&
-      c.endLine > queueDirSync.endLine,
-  );
-  assert.ok(
-    walFlush,
-    'the PostgreSQL WAL was flushed after the queue blob was durable and before the 250',
-  );
-  assert.notEqual(walFlush.pid, reply.pid, 'the flush is the database server’s, not smtpd’s');
+  const wal = `${join(dataDir, 'postgres', 'pg_wal')}/`;
+  for (const size of ['small', 'large'] as const) {
+    const queueId = queueIds[size];
+    const reply = calls.find(
+      (c) => /^write/.test(c.name) && c.args.includes(`250 2.0.0 Ok: queued as ${queueId}`),
+    );
+    assert.ok(reply, `the 250 for ${queueId} is in the trace`);
+    const go = calls
+      .filter((c) => /^write/.test(c.name) && c.pid === reply.pid && c.endLine < reply.startLine)
+      .filter((c) => c.args.includes('"354 '))
+      .at(-1);
+    assert.ok(go, `the 354 before ${queueId}'s 250 is in the trace`);
+    const between = (c: TracedCall): boolean =>
+      c.startLine > go.endLine && c.endLine < reply.startLine;
+    const syncs = calls.filter((c) => (c.name === 'fsync' || c.name === 'fdatasync') && between(c));
+    const walFlush = syncs.filter((c) => c.args.includes(wal) && c.pid !== reply.pid);
+    assert.ok(walFlush.length > 0, `${size}: the PostgreSQL WAL was flushed between 354 and 250`);
+    if (size === 'large') {
+      const bodySync = syncs.find((c) => c.args.includes(`${join(blobs, '.tmp')}/`));
+      assert.ok(bodySync, 'large: a blob file was fsynced between 354 and 250');
+      const queueDirSync = syncs.find((c) => c.args.includes(`<${join(blobs, 'queue')}>`));
+      assert.ok(queueDirSync, 'large: the queue blob directory was fsynced after its rename');
+      assert.ok(
+        walFlush.some((c) => c.startLine > queueDirSync.endLine),
+        'large: the queue record was committed after its body was durable',
+      );
+    }
+  }
   await temp.remove();
 });

@@ -116,7 +116,7 @@ function embeddedBackends(dataDir: string): Backends {
     async open() {
       const sql = await createEmbeddedSql({ dir: embeddedSqlDir(dataDir) });
       const bus = await createEmbeddedBus(sql);
-      const blob = await createBlobStore({ env: {}, dataDir });
+      const blob = await createBlobStore({ env: {}, dataDir, inlineSql: sql });
       return {
         bus,
         blob,

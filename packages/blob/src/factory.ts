@@ -1,21 +1,30 @@
 // Picks the blob adapter from the environment: S3_ENDPOINT selects S3
 // (S3_ACCESS_KEY, S3_SECRET_KEY, S3_BUCKET default "postfleet", S3_REGION),
-// otherwise files under <dataDir>/blobs.
+// otherwise files under <dataDir>/blobs, with small objects in the embedded
+// PostgreSQL when one is given (inline.ts).
 import { join } from 'node:path';
 import type { BlobStore } from './types.ts';
 import { createFsBlobStore } from './fs.ts';
 import { createS3BlobStore } from './s3.ts';
+import { createInlineBlobStore } from './inline.ts';
+import type { Sql } from '@postfleet/sql';
 
 export interface BlobSelection {
   env: NodeJS.ProcessEnv;
   dataDir: string;
+  /** The embedded database: small objects are kept there (files only without it). */
+  inlineSql?: Sql;
 }
 
 export function blobKind(env: NodeJS.ProcessEnv): 's3' | 'fs' {
   return env.S3_ENDPOINT ? 's3' : 'fs';
 }
 
-export async function createBlobStore({ env, dataDir }: BlobSelection): Promise<BlobStore> {
+export async function createBlobStore({
+  env,
+  dataDir,
+  inlineSql,
+}: BlobSelection): Promise<BlobStore> {
   if (env.S3_ENDPOINT) {
     return createS3BlobStore({
       endPoint: env.S3_ENDPOINT,
@@ -25,5 +34,6 @@ export async function createBlobStore({ env, dataDir }: BlobSelection): Promise<
       region: env.S3_REGION || undefined,
     });
   }
-  return createFsBlobStore(join(dataDir, 'blobs'));
+  const dir = join(dataDir, 'blobs');
+  return inlineSql ? createInlineBlobStore({ dir, sql: inlineSql }) : createFsBlobStore(dir);
 }

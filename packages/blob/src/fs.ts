@@ -47,12 +47,15 @@ async function removeStale(tmpDir: string): Promise<void> {
   }
 }
 
+/** Where the file of key lives under dir. */
+export function fsBlobPath(dir: string, key: string): string {
+  checkKey(key);
+  return join(dir, ...key.split('/'));
+}
+
 export function createFsBlobStore(dir: string): BlobStore {
   const tmpDir = join(dir, TMP);
-  const pathOf = (key: string): string => {
-    checkKey(key);
-    return join(dir, ...key.split('/'));
-  };
+  const pathOf = (key: string): string => fsBlobPath(dir, key);
   let ready: Promise<void> | undefined;
   const ensureDirs = (): Promise<void> =>
     (ready ??= (async () => {

@@ -4,3 +4,4 @@ export { checkKey } from './key.ts';
 export { createFsBlobStore } from './fs.ts';
 export { createS3BlobStore, type S3BlobOptions } from './s3.ts';
 export { blobKind, createBlobStore, type BlobSelection } from './factory.ts';
+export { createInlineBlobStore, DEFAULT_INLINE_LIMIT, type InlineBlobOptions } from './inline.ts';

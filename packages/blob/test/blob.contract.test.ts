@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { makeTempDir, startS3 } from '@postfleet/harness';
+import { createTemporarySql } from '@postfleet/sql';
 import {
   BlobNotFoundError,
   createBlobStore,
@@ -37,6 +38,22 @@ const adapters: { name: string; open(): Promise<Backend> }[] = [
       const dir = await makeTempDir('postfleet-blob-');
       const store = await createBlobStore({ env: {}, dataDir: dir.path });
       return { store, cleanup: () => dir.remove() };
+    },
+  },
+  {
+    // npm start's store: small objects in the embedded PostgreSQL, large ones in files.
+    name: 'filesystem + inline',
+    open: async () => {
+      const dir = await makeTempDir('postfleet-blob-');
+      const sql = await createTemporarySql();
+      const store = await createBlobStore({ env: {}, dataDir: dir.path, inlineSql: sql });
+      return {
+        store,
+        cleanup: async () => {
+          await sql.close();
+          await dir.remove();
+        },
+      };
     },
   },
 ];

@@ -2,11 +2,11 @@
 // the bus_kv table (a deleted key keeps a NULL tombstone so revisions never go
 // back); watchers are called in-process, in revision order. Revisions are given
 // out when a write is asked for; concurrent writes share one commit
-// (group-commit.ts) and become visible, in revision order, once it is done.
+// (groupCommit in @postfleet/sql) and become visible, in revision order, once it is done.
 import type { Sql } from '@postfleet/sql';
 import type { KvChange, KvStore } from './types.ts';
 import { subjectMatches } from './subject.ts';
-import { groupCommit, type GroupCommit } from './group-commit.ts';
+import { groupCommit, type GroupCommit } from '@postfleet/sql';
 
 interface Watcher {
   pattern: string;

@@ -1,7 +1,7 @@
 // Embedded durable streams and consumers: messages and per-consumer delivery
 // state live in memory and are written through to the bus_* tables (a publish
 // is acknowledged once its row is committed; concurrent publishes and state
-// changes share one commit each, group-commit.ts), delivery is push-driven, and
+// changes share one commit each: groupCommit in @postfleet/sql), delivery is push-driven, and
 // one timer per consumer fires the next nak-delay or ack-wait.
 import type { Sql } from '@postfleet/sql';
 import type {
@@ -16,7 +16,7 @@ import type {
 } from './types.ts';
 import { subjectMatches } from './subject.ts';
 import { HANDLER_FAILED_NAK_MS } from './constants.ts';
-import { groupCommit } from './group-commit.ts';
+import { groupCommit } from '@postfleet/sql';
 
 const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;
 const DEFAULT_ACK_WAIT_MS = 30_000;

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTemporarySql } from '@postfleet/sql';
 import { createEmbeddedBus } from '../src/index.ts';
-import { groupCommit } from '../src/group-commit.ts';
+import { groupCommit } from '@postfleet/sql';
 
 test('groupCommit: concurrent adds share flushes, keep order, and all resolve', async () => {
   const batches: number[][] = [];

@@ -557,9 +557,20 @@ export function globalSetting<N extends GlobalSettingName>(
   return (typeof value === typeof fallback ? value : fallback) as GlobalSettingType<N>;
 }
 
+/** Expansions per settings object: a compiled config's settings never change. */
+const expansions = new WeakMap<object, Map<string, string>>();
+
 /** A string global setting with its $name references expanded (myorigin, smtpd_banner, …). */
 export function expandedSetting(settings: GlobalSettings, name: GlobalSettingName): string {
-  return expandSetting(String(globalSetting(settings, name)), withDefaults(settings));
+  const cache = settings ? (expansions.get(settings) ?? new Map<string, string>()) : undefined;
+  const hit = cache?.get(name);
+  if (hit !== undefined) return hit;
+  const value = expandSetting(String(globalSetting(settings, name)), withDefaults(settings));
+  if (settings && cache) {
+    cache.set(name, value);
+    expansions.set(settings, cache);
+  }
+  return value;
 }
 
 /** The catalogue defaults overlaid with the given settings, for $name expansion. */

@@ -39,10 +39,19 @@ export interface OpenPortsOptions {
   sqlLog?: (line: string) => void;
 }
 
-/** Which ports must really be opened for these needs: the embedded bus keeps its tables in sql. */
+/** Embedded mode keeps small blobs in the embedded database (blob inline.ts). */
+function blobsInline(env: NodeJS.ProcessEnv): boolean {
+  return blobKind(env) === 'fs' && sqlKind(env) === 'embedded-postgres';
+}
+
+/**
+ * Which ports must really be opened for these needs: the embedded bus keeps its
+ * tables in sql, and embedded blobs their small objects.
+ */
 export function portsToOpen(needs: readonly PortName[], env: NodeJS.ProcessEnv): Set<PortName> {
   const open = new Set(needs);
   if (open.has('bus') && busKind(env) === 'embedded') open.add('sql');
+  if (open.has('blob') && blobsInline(env)) open.add('sql');
   return open;
 }
 
@@ -77,7 +86,7 @@ export async function openPorts(opts: OpenPortsOptions = {}): Promise<Ports> {
   const kinds: PortKinds = {
     sql: open.has('sql') ? sqlKind(env) : 'none',
     bus: open.has('bus') ? busKind(env) : 'none',
-    blob: open.has('blob') ? blobKind(env) : 'none',
+    blob: open.has('blob') ? (blobsInline(env) ? 'fs+inline' : blobKind(env)) : 'none',
   };
 
   const sql = open.has('sql')
@@ -88,10 +97,11 @@ export async function openPorts(opts: OpenPortsOptions = {}): Promise<Ports> {
   try {
     bus = open.has('bus') ? await createBus({ env, sql }) : notOpened<Bus>('bus');
     blob = open.has('blob')
-      ? await createBlobStore({ env, dataDir })
+      ? await createBlobStore({ env, dataDir, ...(blobsInline(env) ? { inlineSql: sql } : {}) })
       : notOpened<BlobStore>('blob');
   } catch (err) {
     await bus?.close().catch(() => undefined);
+    await blob?.close().catch(() => undefined);
     await sql.close().catch(() => undefined);
     throw err;
   }

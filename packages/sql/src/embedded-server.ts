@@ -7,10 +7,10 @@
 // is shut down before a new one starts.
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { chown, mkdir, mkdtemp, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import { chown, mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { postgresBinaries } from './postgres-binaries.ts';
 
@@ -197,12 +197,15 @@ async function stopLeftover(dir: string): Promise<void> {
 }
 
 /** The socket goes beside the cluster unless that path is too long for a socket. */
-async function socketDir(dir: string, owner: Owner | undefined): Promise<string> {
+function socketDirFor(dir: string): string {
   if (join(dir, `.s.PGSQL.${SOCKET_PORT}`).length <= MAX_SOCKET_PATH) return dir;
-  const hash = createHash('sha256').update(dir).digest('hex').slice(0, 12);
-  const path = await mkdtemp(join(tmpdir(), `postfleet-pg-${hash}-`));
-  await ownedDir(path, owner);
-  return path;
+  const hash = createHash('sha256').update(dir).digest('hex').slice(0, 16);
+  return join(tmpdir(), `postfleet-pg-${hash}`);
+}
+
+/** How another client of the same machine reaches the embedded server of dir. */
+export function embeddedConnection(dir: string): PostgresConnection {
+  return { host: socketDirFor(dir), port: SOCKET_PORT, user: SUPERUSER, database: 'postgres' };
 }
 
 const quoted = (path: string): string => `"${path.replaceAll('"', '""')}"`;
@@ -213,7 +216,8 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions): Promise<
   await initdb(opts.dir, owner);
   await ownedDir(opts.dir, owner);
   await stopLeftover(opts.dir);
-  const sockets = await socketDir(opts.dir, owner);
+  const sockets = socketDirFor(opts.dir);
+  if (sockets !== opts.dir) await ownedDir(sockets, owner);
   const { postgres } = await postgresBinaries();
   const settings = { ...EMBEDDED_SERVER_SETTINGS, unix_socket_directories: quoted(sockets) };
   const args = ['-D', opts.dir, '-p', String(SOCKET_PORT)];
@@ -263,7 +267,7 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions): Promise<
 
   let stopping: Promise<void> | undefined;
   return {
-    connection: { host: sockets, port: SOCKET_PORT, user: SUPERUSER, database: 'postgres' },
+    connection: embeddedConnection(opts.dir),
     pid: child.pid ?? 0,
     stop: () =>
       (stopping ??= (async () => {
@@ -274,9 +278,7 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions): Promise<
           await exited(child);
           clearTimeout(timer);
         }
-        if (sockets !== opts.dir && basename(sockets).startsWith('postfleet-pg-')) {
-          await rm(sockets, { recursive: true, force: true });
-        }
+        if (sockets !== opts.dir) await rm(sockets, { recursive: true, force: true });
       })()),
   };
 }

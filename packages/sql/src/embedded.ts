@@ -8,6 +8,12 @@ import type { Sql } from './types.ts';
 import { createPostgresSql } from './postgres.ts';
 import { startEmbeddedServer, type EmbeddedServer } from './embedded-server.ts';
 
+/**
+ * Connections to the embedded server: writers share commits (group commit), so
+ * a few suffice, and each is a server process of several MiB.
+ */
+export const EMBEDDED_POOL_SIZE = 4;
+
 export interface EmbeddedSqlOptions {
   /** The cluster directory. */
   dir: string;
@@ -22,7 +28,7 @@ export interface EmbeddedSql extends Sql {
 
 export async function createEmbeddedSql(opts: EmbeddedSqlOptions): Promise<EmbeddedSql> {
   const server = await startEmbeddedServer(opts);
-  const sql = createPostgresSql(server.connection, opts.poolSize);
+  const sql = createPostgresSql(server.connection, opts.poolSize ?? EMBEDDED_POOL_SIZE);
   return {
     ...sql,
     server,

@@ -8,4 +8,9 @@ export {
   type EmbeddedSql,
   type EmbeddedSqlOptions,
 } from './embedded.ts';
-export { EMBEDDED_SERVER_SETTINGS } from './embedded-server.ts';
+export {
+  EMBEDDED_SERVER_SETTINGS,
+  embeddedConnection,
+  type PostgresConnection,
+} from './embedded-server.ts';
+export { groupCommit, type GroupCommit } from './group-commit.ts';

@@ -14,15 +14,16 @@ export function envelopeSyntaxError(
   parsed: ParsedEnvelope,
   strict: boolean,
 ): SmtpReplyError | null {
-  const bad =
+  // Built only when needed: an error object (and its stack) per command is not free.
+  const bad = (): SmtpReplyError =>
     kind === 'MAIL'
       ? reply(501, '5.1.7', 'Bad sender address syntax')
       : reply(501, '5.1.3', 'Bad recipient address syntax');
   const args = parsed.args;
   if (strict) {
     const unquoted = parsed.address.replace(/"(?:[^"\\]|\\.)*"/g, '');
-    if (/[()\s"\\]/.test(unquoted)) return bad;
-    for (const key of Object.keys(args)) if (!PARAM_NAME.test(key)) return bad;
+    if (/[()\s"\\]/.test(unquoted)) return bad();
+    for (const key of Object.keys(args)) if (!PARAM_NAME.test(key)) return bad();
   }
   const known = kind === 'MAIL' ? MAIL_PARAMS : RCPT_PARAMS;
   for (const key of Object.keys(args)) {

@@ -15,7 +15,12 @@ import {
   type DnsServerHandle,
 } from '@postfleet/harness';
 import type { QueueRecord } from '@postfleet/queue-record';
-import { createEmbeddedSql, embeddedSqlDir } from '@postfleet/sql';
+import {
+  createEmbeddedSql,
+  createPostgresSql,
+  embeddedConnection,
+  embeddedSqlDir,
+} from '@postfleet/sql';
 import { startQueueReader, type QueueReader } from '../../e2e/support/queue-reader.ts';
 import type { TestResource } from '../../e2e/support/stack.ts';
 import {
@@ -152,6 +157,18 @@ function embeddedBackends(dataDir: string): Backends {
   };
 }
 
+/** The blob store of a running embedded postfleet, seen from outside. */
+async function embeddedBlobView(
+  dataDir: string,
+  undo: Array<() => Promise<unknown>>,
+): Promise<BlobStore> {
+  const inlineSql = createPostgresSql(embeddedConnection(embeddedSqlDir(dataDir)), 2);
+  undo.push(() => inlineSql.close());
+  const blob = await createBlobStore({ env: {}, dataDir, inlineSql });
+  undo.push(() => blob.close());
+  return blob;
+}
+
 /** startChild, failing with one line: why postfleet did not get ready (from its output). */
 async function startOrExplain(opts: ChildOptions, what: string): Promise<PostfleetChild> {
   try {
@@ -212,18 +229,20 @@ async function launch(
     smtpPort: ports.smtp,
     httpPort: ports.http,
   };
-  const blob: BlobStore = await createBlobStore({ env: backends.env, dataDir: data.path });
-  undo.push(() => blob.close());
+  const realBlob = real ? await createBlobStore({ env: backends.env, dataDir: data.path }) : null;
+  if (realBlob) undo.push(() => realBlob.close());
   let live: QueueReader | null = null;
-  if (real) {
+  if (real && realBlob) {
     const liveBus = await createNatsBus(real.natsUrl);
     undo.push(() => liveBus.close());
-    const reader = await startQueueReader(liveBus, blob);
+    const reader = await startQueueReader(liveBus, realBlob);
     undo.push(() => reader.stop());
     live = reader;
   }
   let child: PostfleetChild = await startOrExplain(opts, 'start');
   undo.push(() => child.kill());
+  // Embedded: small blobs live in the running process's PostgreSQL; ask it directly.
+  const blob: BlobStore = realBlob ?? (await embeddedBlobView(data.path, undo));
   let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   const watchExit = (c: PostfleetChild): void => {
     void c.exited.then((e) => {

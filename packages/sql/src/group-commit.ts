@@ -2,24 +2,27 @@
 // item that arrived since the previous flush began, in one statement and one
 // commit (one WAL fsync), so concurrent writers share the cost of durability
 // instead of queueing behind one fsync each. Order of addition is kept.
-export interface GroupCommit<T> {
-  /** Resolves once a flush containing item has committed; rejects if that flush failed. */
-  add(item: T): Promise<void>;
+export interface GroupCommit<T, R = void> {
+  /**
+   * Resolves once a flush containing item has committed, with what that flush
+   * returned; rejects if that flush failed.
+   */
+  add(item: T): Promise<R>;
   /** Resolves when nothing is waiting or being written. */
   drain(): Promise<void>;
 }
 
-interface Waiting<T> {
+interface Waiting<T, R> {
   item: T;
-  resolve: () => void;
+  resolve: (result: R) => void;
   reject: (err: unknown) => void;
 }
 
-export function groupCommit<T>(
-  flush: (items: T[]) => Promise<void>,
+export function groupCommit<T, R = void>(
+  flush: (items: T[]) => Promise<R>,
   maxBatch = 500,
-): GroupCommit<T> {
-  let waiting: Waiting<T>[] = [];
+): GroupCommit<T, R> {
+  let waiting: Waiting<T, R>[] = [];
   let running: Promise<void> | null = null;
 
   const runBatches = async (): Promise<void> => {
@@ -27,8 +30,8 @@ export function groupCommit<T>(
       const batch = waiting.slice(0, maxBatch);
       waiting = waiting.slice(batch.length);
       try {
-        await flush(batch.map((w) => w.item));
-        for (const w of batch) w.resolve();
+        const result = await flush(batch.map((w) => w.item));
+        for (const w of batch) w.resolve(result);
       } catch (err) {
         for (const w of batch) w.reject(err);
       }
@@ -45,7 +48,7 @@ export function groupCommit<T>(
 
   return {
     add: (item) =>
-      new Promise<void>((resolve, reject) => {
+      new Promise<R>((resolve, reject) => {
         waiting.push({ item, resolve, reject });
         kick();
       }),
