@@ -17,7 +17,7 @@ import {
 } from './support/postfleet-process.ts';
 import { summariseQueueLog } from './support/queue-log.ts';
 import { postfixPeerUnavailable, startPostfixPeer } from './support/postfix-peer.ts';
-import { groupPssMiB, samplePeakPss } from './support/pss.ts';
+import { treePssMiB, samplePeakPss } from './support/pss.ts';
 import { findSmtpSource, runSmtpSource, type SmtpSourceRun } from './support/smtp-source.ts';
 
 const SESSIONS = 50;
@@ -109,7 +109,7 @@ async function measurePostfleet(bin: string, backend: Backend, mode: Mode): Prom
     await pf.waitReady();
     // Idle: every process `postfleet start` runs, after start-up settled.
     await new Promise((r) => setTimeout(r, 2000));
-    const idle = await groupPssMiB(pf.pid);
+    const idle = await treePssMiB(pf.pid);
     await addUser(pf.httpUrl, RCPT, 'bench-password-1');
     await warmUp(bin, pf);
     const reuse = mode === 'reuse';

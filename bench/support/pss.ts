@@ -1,7 +1,7 @@
-// Proportional set size (Linux /proc smaps_rollup) of a process group: the
-// node process of `postfleet start` and every process it runs (the embedded
+// Proportional set size (Linux /proc smaps_rollup) of a process tree: the node
+// process of `postfleet start` and every process it runs (the embedded
 // PostgreSQL server and its backends), summed, in MiB. Shared pages count once
-// across the group, which is what the machine really spends.
+// across the tree, which is what the machine really spends.
 import { readdir, readFile } from 'node:fs/promises';
 
 async function pssKb(pid: number): Promise<number> {
@@ -10,35 +10,47 @@ async function pssKb(pid: number): Promise<number> {
   return m ? Number(m[1]) : 0;
 }
 
-async function processGroupOf(pid: number): Promise<number | null> {
+async function parentOf(pid: number): Promise<number | null> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-  // pid (comm) state ppid pgrp ...: comm may hold spaces, so split after ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const pgrp = Number(fields[2]);
-  return Number.isInteger(pgrp) ? pgrp : null;
+  // pid (comm) state ppid ...: comm may hold spaces, so split after ')'.
+  const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  return Number.isInteger(ppid) ? ppid : null;
 }
 
-/** Pids whose process group is pgid. */
-export async function groupMembers(pgid: number): Promise<number[]> {
+/**
+ * root and all its descendants (PostgreSQL's children leave the process group
+ * with setsid, so the tree, not the group, is what a process runs).
+ */
+export async function processTree(root: number): Promise<number[]> {
   const pids = (await readdir('/proc')).filter((n) => /^\d+$/.test(n)).map(Number);
-  const members: number[] = [];
-  for (const pid of pids) if ((await processGroupOf(pid)) === pgid) members.push(pid);
-  return members;
+  const children = new Map<number, number[]>();
+  for (const pid of pids) {
+    const ppid = await parentOf(pid);
+    if (ppid !== null) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+  }
+  const tree: number[] = [];
+  const stack = [root];
+  while (stack.length > 0) {
+    const pid = stack.pop() as number;
+    tree.push(pid);
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return tree;
 }
 
-export async function groupPssMiB(pgid: number): Promise<number> {
+export async function treePssMiB(root: number): Promise<number> {
   let kb = 0;
-  for (const pid of await groupMembers(pgid)) kb += await pssKb(pid);
+  for (const pid of await processTree(root)) kb += await pssKb(pid);
   return kb / 1024;
 }
 
-/** Samples groupPssMiB every intervalMs until stopped; resolves with the peak. */
-export function samplePeakPss(pgid: number, intervalMs = 500): { stop(): Promise<number> } {
+/** Samples treePssMiB every intervalMs until stopped; resolves with the peak. */
+export function samplePeakPss(root: number, intervalMs = 500): { stop(): Promise<number> } {
   let peak = 0;
   let running = true;
   const loop = (async () => {
     while (running) {
-      peak = Math.max(peak, await groupPssMiB(pgid));
+      peak = Math.max(peak, await treePssMiB(root));
       await new Promise((r) => setTimeout(r, intervalMs));
     }
   })();

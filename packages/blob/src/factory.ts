@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { BlobStore } from './types.ts';
 import { createFsBlobStore } from './fs.ts';
-import { createS3BlobStore } from './s3.ts';
+import type { S3BlobOptions } from './s3.ts';
 import { createInlineBlobStore } from './inline.ts';
 import type { Sql } from '@postfleet/sql';
 
@@ -14,6 +14,12 @@ export interface BlobSelection {
   dataDir: string;
   /** The embedded database: small objects are kept there (files only without it). */
   inlineSql?: Sql;
+}
+
+/** The S3 adapter, loaded on first use: embedded mode never loads the minio client. */
+export async function createS3BlobStore(opts: S3BlobOptions): Promise<BlobStore> {
+  const s3 = await import('./s3.ts');
+  return s3.createS3BlobStore(opts);
 }
 
 export function blobKind(env: NodeJS.ProcessEnv): 's3' | 'fs' {

@@ -2,6 +2,6 @@
 export * from './types.ts';
 export { checkKey } from './key.ts';
 export { createFsBlobStore } from './fs.ts';
-export { createS3BlobStore, type S3BlobOptions } from './s3.ts';
-export { blobKind, createBlobStore, type BlobSelection } from './factory.ts';
+export type { S3BlobOptions } from './s3.ts';
+export { blobKind, createBlobStore, createS3BlobStore, type BlobSelection } from './factory.ts';
 export { createInlineBlobStore, DEFAULT_INLINE_LIMIT, type InlineBlobOptions } from './inline.ts';

@@ -49,6 +49,7 @@ export const EMBEDDED_SERVER_SETTINGS: Readonly<Record<string, string>> = {
   huge_pages: 'off',
   log_checkpoints: 'off',
   logging_collector: 'off',
+  max_logical_replication_workers: '0',
 };
 
 export interface EmbeddedServerOptions {
