@@ -19,37 +19,37 @@ async function text(stream: Readable): Promise<string> {
 test('inline blobs: small in the database, large in files, and a key moves between them', async () => {
   const dir = await makeTempDir('postfleet-inline-');
   const sql = await createTemporarySql();
-  const filePath = join(dir.path, 'queue', 'A1');
+  const filePath = join(dir.path, 'objects', 'A1');
   try {
     let store = await createInlineBlobStore({ dir: dir.path, sql, inlineLimit: 1024 });
-    await store.put('queue/A1', Buffer.from('small'));
+    await store.put('objects/A1', Buffer.from('small'));
     assert.equal(existsSync(filePath), false, 'a small object is not a file');
     const rows = await sql.query('SELECT key FROM blob_inline');
-    assert.deepEqual(rows.rows, [{ key: 'queue/A1' }]);
+    assert.deepEqual(rows.rows, [{ key: 'objects/A1' }]);
 
     const large = 'L'.repeat(5000);
-    await store.put('queue/A1', Buffer.from(large));
+    await store.put('objects/A1', Buffer.from(large));
     assert.equal(existsSync(filePath), true, 'a large object is a file');
     assert.equal((await sql.query('SELECT key FROM blob_inline')).rowCount, 0, 'its row is gone');
-    assert.equal(await text(await store.get('queue/A1')), large);
-    assert.equal(await text(await store.get('queue/A1', { start: 4998 })), 'LL');
+    assert.equal(await text(await store.get('objects/A1')), large);
+    assert.equal(await text(await store.get('objects/A1', { start: 4998 })), 'LL');
 
-    await store.put('queue/A1', Buffer.from('small again'));
+    await store.put('objects/A1', Buffer.from('small again'));
     assert.equal(existsSync(filePath), false, 'the large version is removed');
     await store.close();
 
     store = await createInlineBlobStore({ dir: dir.path, sql, inlineLimit: 1024 });
-    assert.equal(await text(await store.get('queue/A1', { start: 6, end: 10 })), 'again');
-    assert.deepEqual((await store.stat('queue/A1'))?.size, 11);
+    assert.equal(await text(await store.get('objects/A1', { start: 6, end: 10 })), 'again');
+    assert.deepEqual((await store.stat('objects/A1'))?.size, 11);
     const keys: string[] = [];
-    for await (const k of store.list('queue/')) keys.push(k);
-    assert.deepEqual(keys, ['queue/A1']);
-    await store.delete('queue/A1');
-    assert.equal(await store.exists('queue/A1'), false);
-    await store.put('queue/B2', Buffer.from(large));
-    await store.delete('queue/B2');
+    for await (const k of store.list('objects/')) keys.push(k);
+    assert.deepEqual(keys, ['objects/A1']);
+    await store.delete('objects/A1');
+    assert.equal(await store.exists('objects/A1'), false);
+    await store.put('objects/B2', Buffer.from(large));
+    await store.delete('objects/B2');
     assert.equal(
-      existsSync(join(dir.path, 'queue', 'B2')),
+      existsSync(join(dir.path, 'objects', 'B2')),
       false,
       'a large delete removes the file',
     );

@@ -1,4 +1,4 @@
-// Config publication through the real embedded bus (PGlite-backed KV): publish,
+// Config publication through the real embedded bus (KV in an embedded PostgreSQL): publish,
 // watch, the default when nothing is published, and the directory publisher.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -32,7 +32,7 @@ const domain = (name: string, domainName: string): ConfigDocument => ({
   },
 });
 
-// One PGlite-backed bus for the file (PGlite takes seconds to start on a busy machine);
+// One embedded bus for the file (its server takes a second to initdb and start);
 // each test starts from an empty config key.
 let shared: { sql: Sql; bus: Bus } | null = null;
 before(async () => {

@@ -39,9 +39,14 @@ export interface OpenPortsOptions {
   sqlLog?: (line: string) => void;
 }
 
-/** Embedded mode keeps small blobs in the embedded database (blob inline.ts). */
+/**
+ * Embedded mode (bus, sql and blob all embedded) keeps small blobs in the
+ * embedded database (blob inline.ts); a pod never starts a database for them.
+ */
 function blobsInline(env: NodeJS.ProcessEnv): boolean {
-  return blobKind(env) === 'fs' && sqlKind(env) === 'embedded-postgres';
+  return (
+    blobKind(env) === 'fs' && sqlKind(env) === 'embedded-postgres' && busKind(env) === 'embedded'
+  );
 }
 
 /**

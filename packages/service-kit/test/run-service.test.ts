@@ -45,10 +45,15 @@ test('roles start in order with config loaded and stop in reverse order', async 
       };
     },
   });
+  let svc: Awaited<ReturnType<typeof runService>> | undefined;
   try {
-    const svc = await runService([role('a'), role('b'), role('c')], { env, handleSignals: false });
+    svc = await runService([role('a'), role('b'), role('c')], { env, handleSignals: false });
     url = svc.health.url;
-    assert.deepEqual(svc.ports.kinds, { sql: 'embedded-postgres', bus: 'embedded', blob: 'fs' });
+    assert.deepEqual(svc.ports.kinds, {
+      sql: 'embedded-postgres',
+      bus: 'embedded',
+      blob: 'fs+inline',
+    });
     assert.equal((await fetch(`${url}/readyz`)).status, 200);
     assert.equal((await fetch(`${url}/healthz`)).status, 200);
     await svc.stop();
@@ -57,6 +62,8 @@ test('roles start in order with config loaded and stop in reverse order', async 
     assert.equal(readyDuringStop, 503, 'not ready as soon as shutdown begins');
     await assert.rejects(fetch(`${url}/healthz`), 'HTTP closed after stop');
   } finally {
+    // A failed assertion must not leave the embedded PostgreSQL holding the test open.
+    await svc?.stop();
     await cleanup();
   }
 });
@@ -143,8 +150,9 @@ test('only declared ports are opened: bus + blob roles on NATS never open a data
       return { stop: async () => undefined };
     },
   };
+  let svc: Awaited<ReturnType<typeof runService>> | undefined;
   try {
-    const svc = await runService([ingress], {
+    svc = await runService([ingress], {
       env: { ...env, NATS_URL: nats.url, POSTFLEET_CONFIG_DIR: env.POSTFLEET_CONFIG_DIR },
       handleSignals: false,
     });
@@ -154,8 +162,8 @@ test('only declared ports are opened: bus + blob roles on NATS never open a data
       stat(join(env.POSTFLEET_DATA_DIR!, 'postgres')),
       'no embedded PostgreSQL directory',
     );
-    await svc.stop();
   } finally {
+    await svc?.stop();
     await nats.destroy();
     await cleanup();
   }

@@ -22,6 +22,8 @@ const SUPERUSER = 'postgres';
 const READY_LINE = 'database system is ready to accept connections';
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 30_000;
+/** How long a start waits for a dead server's processes to let go of the directory. */
+const LOCK_WAIT_MS = 30_000;
 /** sun_path holds 108 bytes with its terminating NUL. */
 const MAX_SOCKET_PATH = 107;
 
@@ -211,6 +213,72 @@ export function embeddedConnection(dir: string): PostgresConnection {
 
 const quoted = (path: string): string => `"${path.replaceAll('"', '""')}"`;
 
+/** The server's stderr said its lock is still held (a dead postmaster's backends linger). */
+class LockHeldError extends Error {}
+
+/** Starts postgres and resolves once it accepts connections; startup lines go into errors. */
+function spawnOnce(
+  bin: string,
+  args: string[],
+  owner: Owner | undefined,
+  log: ((line: string) => void) | undefined,
+): Promise<ChildProcess> {
+  const child = spawnAs(bin, args, owner);
+  child.stdout?.resume();
+  let startup = '';
+  let ready = false;
+  return new Promise<ChildProcess>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGQUIT');
+      reject(new Error(`embedded PostgreSQL did not start in 60 s: ${startup.slice(-2000)}`));
+    }, START_TIMEOUT_MS);
+    child.stderr?.setEncoding('utf8');
+    let partial = '';
+    child.stderr?.on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (ready) log?.(line);
+        else startup += `${line}\n`;
+        if (!ready && line.includes(READY_LINE)) {
+          ready = true;
+          clearTimeout(timer);
+          resolve(child);
+        }
+      }
+    });
+    child.once('exit', (code, signal) => {
+      if (ready) return;
+      clearTimeout(timer);
+      const how = `embedded PostgreSQL exited during start (${signal ?? `exit ${code}`})`;
+      const Kind = startup.includes('lock file') ? LockHeldError : Error;
+      reject(new Kind(`${how}: ${startup.slice(-2000)}`));
+    });
+  });
+}
+
+/**
+ * spawnOnce, again while the lock is held: after a power cut of the whole
+ * process group the postmaster is gone at once, but its backends (each in its own
+ * session) take a moment to notice and detach from shared memory.
+ */
+async function spawnUntilReady(
+  bin: string,
+  args: string[],
+  owner: Owner | undefined,
+  log: ((line: string) => void) | undefined,
+): Promise<ChildProcess> {
+  const until = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      return await spawnOnce(bin, args, owner, log);
+    } catch (err) {
+      if (!(err instanceof LockHeldError) || Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
 export async function startEmbeddedServer(opts: EmbeddedServerOptions): Promise<EmbeddedServer> {
   const owner = await serverOwner();
   await mkdir(dirname(opts.dir), { recursive: true });
@@ -223,41 +291,7 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions): Promise<
   const settings = { ...EMBEDDED_SERVER_SETTINGS, unix_socket_directories: quoted(sockets) };
   const args = ['-D', opts.dir, '-p', String(SOCKET_PORT)];
   for (const [name, value] of Object.entries(settings)) args.push('-c', `${name}=${value}`);
-  const child = spawnAs(postgres, args, owner);
-  child.stdout?.resume();
-
-  let startup = '';
-  let ready = false;
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGQUIT');
-      reject(new Error(`embedded PostgreSQL did not start in 60 s: ${startup.slice(-2000)}`));
-    }, START_TIMEOUT_MS);
-    child.stderr?.setEncoding('utf8');
-    let partial = '';
-    child.stderr?.on('data', (chunk: string) => {
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) {
-        if (ready) opts.log?.(line);
-        else startup += `${line}\n`;
-        if (!ready && line.includes(READY_LINE)) {
-          ready = true;
-          clearTimeout(timer);
-          resolve();
-        }
-      }
-    });
-    child.once('exit', (code, signal) => {
-      if (ready) return;
-      clearTimeout(timer);
-      reject(
-        new Error(
-          `embedded PostgreSQL exited during start (${signal ?? `exit ${code}`}): ${startup.slice(-2000)}`,
-        ),
-      );
-    });
-  });
+  const child = await spawnUntilReady(postgres, args, owner, opts.log);
 
   // A normal exit of this process takes the server with it (a SIGKILL cannot:
   // stopLeftover handles that on the next start).

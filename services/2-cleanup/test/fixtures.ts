@@ -1,5 +1,5 @@
 // Test fixtures for cleanup: a RuntimeConfig built from a compact description,
-// a real embedded bus (PGlite) with its published messages observed, a real
+// a real embedded bus (embedded PostgreSQL) with its published messages observed, a real
 // filesystem blob store in a temporary directory, and a log that is captured.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

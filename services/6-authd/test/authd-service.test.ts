@@ -1,4 +1,4 @@
-// authd over the real embedded bus and a PGlite user directory: good and bad
+// authd over the real embedded bus and a user directory in an embedded PostgreSQL: good and bad
 // credentials, disabled users, MailUser hashes from the compiled config,
 // failure penalties that grow, and tempfail when no authd answers.
 import { test, before, after } from 'node:test';

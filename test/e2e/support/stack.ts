@@ -1,5 +1,5 @@
 // Starts the whole SMTP ingress stack in-process (authd, cleanup, smtpd through
-// runService) on one backend set: embedded (PGlite bus+sql, filesystem blobs) or
+// runService) on one backend set: embedded (bus and sql in an embedded PostgreSQL, filesystem blobs) or
 // real (nats-server, PostgreSQL, s3rver from @postfleet/harness), with a test DNS
 // server, a YAML config directory that tests rewrite to reload, and a queue reader.
 import { rename, writeFile } from 'node:fs/promises';

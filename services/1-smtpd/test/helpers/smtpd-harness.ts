@@ -1,5 +1,5 @@
 // Starts the smtpd service for a test on free loopback ports with the real
-// embedded bus (PGlite) and the filesystem blob store in a temp directory,
+// embedded bus (an embedded PostgreSQL) and the filesystem blob store in a temp directory,
 // a stub restriction engine, and a cleanup responder the test can steer.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

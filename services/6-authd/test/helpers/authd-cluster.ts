@@ -1,6 +1,6 @@
 // Starts authd replicas for a test on either bus backend — the embedded bus on
-// PGlite, or a fresh nats-server with one connection per replica — sharing one
-// PGlite user directory, plus a client that asks them over the bus.
+// an embedded PostgreSQL, or a fresh nats-server with one connection per
+// replica — sharing one user directory, plus a client that asks them over the bus.
 import pino from 'pino';
 import { createEmbeddedBus, createNatsBus, type Bus } from '@postfleet/bus';
 import { createTemporarySql } from '@postfleet/sql';
