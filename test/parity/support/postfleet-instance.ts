@@ -4,7 +4,7 @@
 // are compiled here first, so a translation the compiler refuses fails loudly.
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,6 +56,8 @@ function compiledVersion(resources: ParityResource[]): { version: string; warnin
 export async function startPostfleet(opts: PostfleetOptions): Promise<PostfleetInstance> {
   const { version, warnings } = compiledVersion(opts.resources);
   const root = await mkdtemp(join(tmpdir(), 'postfleet-parity-'));
+  // As root the embedded PostgreSQL runs as postgres, which must enter the data directory.
+  await chmod(root, 0o711);
   const configDir = join(root, 'config');
   const dataDir = join(root, 'data');
   await mkdir(configDir);
