@@ -6,13 +6,13 @@
 // missing. A server that a killed Postfleet left running on the same directory
 // is shut down before a new one starts.
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { chown, mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import { existsSync, lstatSync, readFileSync } from 'node:fs';
+import { chmod, chown, cp, mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { postgresBinaries } from './postgres-binaries.ts';
+import { postgresBinaries, type PostgresBinaries } from './postgres-binaries.ts';
 
 const run = promisify(execFile);
 
@@ -138,7 +138,47 @@ function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
-async function initdb(dir: string, owner: Owner | undefined): Promise<void> {
+/** A directory only root may change: safe to run binaries from, as root. */
+function rootOwned(path: string): boolean {
+  const st = lstatSync(path, { throwIfNoEntry: false });
+  return st !== undefined && st.isDirectory() && st.uid === 0 && (st.mode & 0o022) === 0;
+}
+
+/**
+ * The binaries as the server's user can run them. As root, node_modules may sit
+ * where the postgres user cannot enter (a clone under /root or a 0700 temp
+ * directory): the package's native/ tree is then copied once to a root-owned
+ * directory under the system temp directory, named by its path and version.
+ */
+async function runnableBinaries(owner: Owner | undefined): Promise<PostgresBinaries> {
+  const found = await postgresBinaries();
+  if (!owner) return found;
+  if (spawnSync(found.postgres, ['--version'], { ...owner }).status === 0) return found;
+  const native = dirname(dirname(found.postgres));
+  const version = String(spawnSync(found.postgres, ['--version']).stdout).trim();
+  const hash = createHash('sha256').update(`${native}\n${version}`).digest('hex').slice(0, 16);
+  const target = join(tmpdir(), `postfleet-postgres-${hash}`);
+  if (!existsSync(join(target, 'bin', 'postgres'))) {
+    const staging = `${target}.${process.pid}`;
+    await rm(staging, { recursive: true, force: true });
+    await cp(native, staging, { recursive: true, verbatimSymlinks: true });
+    await chmod(staging, 0o755);
+    await rename(staging, target).catch(async (err: unknown) => {
+      await rm(staging, { recursive: true, force: true });
+      if (!existsSync(join(target, 'bin', 'postgres'))) throw err; // else another start won
+    });
+  }
+  if (!rootOwned(target)) {
+    throw new Error(`embedded PostgreSQL: ${target} is not a directory only root may change`);
+  }
+  return { initdb: join(target, 'bin', 'initdb'), postgres: join(target, 'bin', 'postgres') };
+}
+
+async function initdb(
+  dir: string,
+  owner: Owner | undefined,
+  binaries: PostgresBinaries,
+): Promise<void> {
   if (existsSync(join(dir, 'PG_VERSION'))) return;
   if (existsSync(dir)) {
     if ((await readdir(dir)).length > 0) {
@@ -146,7 +186,7 @@ async function initdb(dir: string, owner: Owner | undefined): Promise<void> {
     }
     await rmdir(dir);
   }
-  const { initdb: bin } = await postgresBinaries();
+  const bin = binaries.initdb;
   const staging = `${dir}.init-${process.pid}`;
   await rm(staging, { recursive: true, force: true });
   await ownedDir(staging, owner);
@@ -282,12 +322,13 @@ async function spawnUntilReady(
 export async function startEmbeddedServer(opts: EmbeddedServerOptions): Promise<EmbeddedServer> {
   const owner = await serverOwner();
   await mkdir(dirname(opts.dir), { recursive: true });
-  await initdb(opts.dir, owner);
+  const binaries = await runnableBinaries(owner);
+  await initdb(opts.dir, owner, binaries);
   await ownedDir(opts.dir, owner);
   await stopLeftover(opts.dir);
   const sockets = socketDirFor(opts.dir);
   if (sockets !== opts.dir) await ownedDir(sockets, owner);
-  const { postgres } = await postgresBinaries();
+  const { postgres } = binaries;
   const settings = { ...EMBEDDED_SERVER_SETTINGS, unix_socket_directories: quoted(sockets) };
   const args = ['-D', opts.dir, '-p', String(SOCKET_PORT)];
   for (const [name, value] of Object.entries(settings)) args.push('-c', `${name}=${value}`);
