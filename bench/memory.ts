@@ -15,17 +15,12 @@ import {
   startS3,
 } from '@postfleet/harness';
 import { writeFile } from 'node:fs/promises';
-import { processTree, treePssMiB } from './support/pss.ts';
+import { processTree, pssKb, treePssMiB } from './support/pss.ts';
 
 const SETTLE_MS = 3000;
 
 async function commOf(pid: number): Promise<string> {
   return (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '?')).trim();
-}
-
-async function pssOf(pid: number): Promise<number> {
-  const text = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8').catch(() => '');
-  return Number(/^Pss:\s+(\d+) kB/m.exec(text)?.[1] ?? 0) / 1024;
 }
 
 const temp = await makeTempDir('postfleet-bench-memory-');
@@ -41,18 +36,18 @@ try {
   });
   try {
     await new Promise((r) => setTimeout(r, SETTLE_MS));
-    const pgid = embedded.child.pid ?? 0;
+    const root = embedded.child.pid ?? 0;
     let node = 0;
     let postgres = 0;
     let count = 0;
-    for (const pid of await processTree(pgid)) {
-      const pss = await pssOf(pid);
+    for (const pid of await processTree(root)) {
+      const pss = (await pssKb(pid)) / 1024;
       if ((await commOf(pid)) === 'postgres') {
         postgres += pss;
         count++;
       } else node += pss;
     }
-    console.log(`memory.pss_idle_mib[embedded,total] ${(await treePssMiB(pgid)).toFixed(1)}`);
+    console.log(`memory.pss_idle_mib[embedded,total] ${(await treePssMiB(root)).toFixed(1)}`);
     console.log(`memory.pss_idle_mib[embedded,node] ${node.toFixed(1)}`);
     console.log(`memory.pss_idle_mib[embedded,postgres] ${postgres.toFixed(1)}`);
     console.log(`# embedded: ${count} postgres processes (server, background workers, backends)`);

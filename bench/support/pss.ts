@@ -4,7 +4,8 @@
 // across the tree, which is what the machine really spends.
 import { readdir, readFile } from 'node:fs/promises';
 
-async function pssKb(pid: number): Promise<number> {
+/** PSS of one process in kB (0 once it is gone). */
+export async function pssKb(pid: number): Promise<number> {
   const text = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8').catch(() => '');
   const m = /^Pss:\s+(\d+) kB/m.exec(text);
   return m ? Number(m[1]) : 0;

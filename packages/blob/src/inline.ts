@@ -7,7 +7,7 @@
 // bounded. A key lives in one place: writing it in one removes it from the other.
 import { statSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { groupCommit, type Migration, type Sql } from '@postfleet/sql';
+import { groupCommit, lastPerKey, valuesList, type Migration, type Sql } from '@postfleet/sql';
 import { checkKey } from './key.ts';
 import { createFsBlobStore, fsBlobPath } from './fs.ts';
 import type { BlobStat, BlobStore, ByteRange } from './types.ts';
@@ -78,7 +78,7 @@ export async function createInlineBlobStore(opts: InlineBlobOptions): Promise<Bl
   /** Each flush answers with the keys whose rows its deletes removed. */
   const writes = groupCommit<InlineWrite, Set<string>>(async (rows) => {
     // Per key the last write wins; upserts and deletes in one transaction, one flush.
-    const last = [...new Map(rows.map((r) => [r.key, r])).values()];
+    const last = lastPerKey(rows, (r) => r.key);
     const puts = last.filter((r) => r.data !== null);
     const deletes = last.filter((r) => r.data === null).map((r) => r.key);
     return sql.transaction(async (tx) => {
@@ -91,9 +91,8 @@ export async function createInlineBlobStore(opts: InlineBlobOptions): Promise<Bl
         for (const row of r.rows) removed.add(row.key);
       }
       if (puts.length > 0) {
-        const values = puts.map((_, i) => `($${i * 2 + 1}, $${i * 2 + 2})`).join(', ');
         await tx.query(
-          `INSERT INTO blob_inline (key, data) VALUES ${values}
+          `INSERT INTO blob_inline (key, data) VALUES ${valuesList(puts.length, 2)}
            ON CONFLICT (key) DO UPDATE SET data = EXCLUDED.data`,
           puts.flatMap((r) => [r.key, r.data]),
         );

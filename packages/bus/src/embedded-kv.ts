@@ -3,10 +3,9 @@
 // back); watchers are called in-process, in revision order. Revisions are given
 // out when a write is asked for; concurrent writes share one commit
 // (groupCommit in @postfleet/sql) and become visible, in revision order, once it is done.
-import type { Sql } from '@postfleet/sql';
 import type { KvChange, KvStore } from './types.ts';
 import { subjectMatches } from './subject.ts';
-import { groupCommit, type GroupCommit } from '@postfleet/sql';
+import { groupCommit, lastPerKey, valuesList, type GroupCommit, type Sql } from '@postfleet/sql';
 
 interface Watcher {
   pattern: string;
@@ -63,12 +62,11 @@ async function loadBucket(sql: Sql, name: string): Promise<Bucket> {
 function bucketWrites(sql: Sql, name: string): GroupCommit<KvRow> {
   return groupCommit<KvRow>(async (rows) => {
     // One row per key and statement (an upsert may not touch a row twice): the newest.
-    const latest = [...new Map(rows.map((r) => [r.key, r])).values()];
-    const values = latest.map((_, i) => `($1, $${i * 3 + 2}, $${i * 3 + 3}, $${i * 3 + 4})`);
+    const latest = lastPerKey(rows, (r) => r.key);
     await sql.query(
-      `INSERT INTO bus_kv (bucket, key, value, revision) VALUES ${values.join(', ')}
+      `INSERT INTO bus_kv (bucket, key, value, revision) VALUES ${valuesList(latest.length, 4)}
        ON CONFLICT (bucket, key) DO UPDATE SET value = EXCLUDED.value, revision = EXCLUDED.revision`,
-      [name, ...latest.flatMap((r) => [r.key, r.value, r.revision])],
+      latest.flatMap((r) => [name, r.key, r.value, r.revision]),
     );
   });
 }

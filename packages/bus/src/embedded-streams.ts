@@ -3,7 +3,6 @@
 // is acknowledged once its row is committed; concurrent publishes and state
 // changes share one commit each: groupCommit in @postfleet/sql), delivery is push-driven, and
 // one timer per consumer fires the next nak-delay or ack-wait.
-import type { Sql } from '@postfleet/sql';
 import type {
   BusHeaders,
   ConsumerSpec,
@@ -16,7 +15,7 @@ import type {
 } from './types.ts';
 import { subjectMatches } from './subject.ts';
 import { HANDLER_FAILED_NAK_MS } from './constants.ts';
-import { groupCommit } from '@postfleet/sql';
+import { groupCommit, lastPerKey, valuesList, type Sql } from '@postfleet/sql';
 
 const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;
 const DEFAULT_ACK_WAIT_MS = 30_000;
@@ -100,16 +99,6 @@ interface StateUpsert {
   nextAt: number;
 }
 
-/** ($1, $2, …), ($n+1, …) for rows of `width` parameters. */
-function valuesList(rows: number, width: number): string {
-  const tuples: string[] = [];
-  for (let r = 0; r < rows; r++) {
-    const cols = Array.from({ length: width }, (_, c) => `$${r * width + c + 1}`);
-    tuples.push(`(${cols.join(', ')})`);
-  }
-  return tuples.join(', ');
-}
-
 export async function embeddedStreams(sql: Sql): Promise<EmbeddedStreams> {
   const streams = new Map<string, Stream>();
   const subs = new Set<Subscription>();
@@ -168,9 +157,7 @@ export async function embeddedStreams(sql: Sql): Promise<EmbeddedStreams> {
 
   const stateWrites = groupCommit<StateUpsert>(async (rows) => {
     // One row per key and batch (an upsert may not touch a row twice): the last wins.
-    const latest = new Map<string, StateUpsert>();
-    for (const r of rows) latest.set(`${r.stream}\0${r.consumer}\0${r.seq}`, r);
-    const unique = [...latest.values()];
+    const unique = lastPerKey(rows, (r) => `${r.stream}\0${r.consumer}\0${r.seq}`);
     const params = unique.flatMap((r) => [
       r.stream,
       r.consumer,

@@ -14,3 +14,4 @@ export {
   type PostgresConnection,
 } from './embedded-server.ts';
 export { groupCommit, type GroupCommit } from './group-commit.ts';
+export { lastPerKey, valuesList } from './batch-rows.ts';
