@@ -41,4 +41,9 @@ export const busMigrations: Migration[] = [
         PRIMARY KEY (bucket, key)
       );`,
   },
+  {
+    id: 2,
+    name: 'embedded bus stream retention',
+    sql: `ALTER TABLE bus_stream ADD COLUMN retention text NOT NULL DEFAULT 'limits'`,
+  },
 ];

@@ -15,7 +15,7 @@ import type {
 } from './types.ts';
 import { subjectMatches } from './subject.ts';
 import { HANDLER_FAILED_NAK_MS } from './constants.ts';
-import { groupCommit, lastPerKey, valuesList, type Sql } from '@postfleet/sql';
+import { groupCommit, lastPerKey, valuesList, type Sql, type SqlQueryable } from '@postfleet/sql';
 
 const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;
 const DEFAULT_ACK_WAIT_MS = 30_000;
@@ -126,14 +126,18 @@ export async function embeddedStreams(sql: Sql): Promise<EmbeddedStreams> {
     return { spec, lastSeq: Number(max.rows[0]?.max ?? 0), dedupe, consumers: new Map() };
   };
 
-  const saved = await sql.query<{ name: string; subjects: string; duplicate_window_ms: number }>(
-    'SELECT name, subjects, duplicate_window_ms FROM bus_stream',
-  );
+  const saved = await sql.query<{
+    name: string;
+    subjects: string;
+    duplicate_window_ms: number;
+    retention: string;
+  }>('SELECT name, subjects, duplicate_window_ms, retention FROM bus_stream');
   for (const r of saved.rows) {
     const spec: StreamSpec = {
       name: r.name,
       subjects: JSON.parse(r.subjects) as string[],
       duplicateWindowMs: r.duplicate_window_ms,
+      retention: r.retention === 'workqueue' ? 'workqueue' : 'limits',
     };
     streams.set(r.name, await loadStream(spec));
   }
@@ -158,7 +162,15 @@ export async function embeddedStreams(sql: Sql): Promise<EmbeddedStreams> {
   const stateWrites = groupCommit<StateUpsert>(async (rows) => {
     // One row per key and batch (an upsert may not touch a row twice): the last wins.
     const unique = lastPerKey(rows, (r) => `${r.stream}\0${r.consumer}\0${r.seq}`);
-    const params = unique.flatMap((r) => [
+    const kept = unique.filter((r) => r.state !== 'removed');
+    const removedByStream = new Map<string, number[]>();
+    for (const r of unique) {
+      if (r.state !== 'removed') continue;
+      const seqs = removedByStream.get(r.stream) ?? [];
+      seqs.push(r.seq);
+      removedByStream.set(r.stream, seqs);
+    }
+    const params = kept.flatMap((r) => [
       r.stream,
       r.consumer,
       r.seq,
@@ -166,14 +178,47 @@ export async function embeddedStreams(sql: Sql): Promise<EmbeddedStreams> {
       r.deliveries,
       r.nextAt,
     ]);
-    await sql.query(
-      `INSERT INTO bus_consumer_state (stream, consumer, seq, state, deliveries, next_at)
-       VALUES ${valuesList(unique.length, 6)}
-       ON CONFLICT (stream, consumer, seq) DO UPDATE
-       SET state = EXCLUDED.state, deliveries = EXCLUDED.deliveries, next_at = EXCLUDED.next_at`,
-      params,
-    );
+    const write = async (q: SqlQueryable): Promise<void> => {
+      if (kept.length > 0)
+        await q.query(
+          `INSERT INTO bus_consumer_state (stream, consumer, seq, state, deliveries, next_at)
+           VALUES ${valuesList(kept.length, 6)}
+           ON CONFLICT (stream, consumer, seq) DO UPDATE
+           SET state = EXCLUDED.state, deliveries = EXCLUDED.deliveries, next_at = EXCLUDED.next_at`,
+          params,
+        );
+      // workqueue streams: a settled message leaves the stream (and its delivery state)
+      for (const [stream, seqs] of removedByStream) {
+        await q.query('DELETE FROM bus_consumer_state WHERE stream = $1 AND seq = ANY($2)', [
+          stream,
+          seqs,
+        ]);
+        await q.query('DELETE FROM bus_message WHERE stream = $1 AND seq = ANY($2)', [
+          stream,
+          seqs,
+        ]);
+      }
+    };
+    if (removedByStream.size === 0) await write(sql);
+    else await sql.transaction(write);
   });
+
+  /** limits retention with a maximal age: old messages and their delivery state go. */
+  const dropExpired = async (stream: string, before: number): Promise<void> => {
+    await sql
+      .transaction(async (tx) => {
+        const old = await tx.query<{ seq: string }>(
+          'DELETE FROM bus_message WHERE stream = $1 AND published_at < $2 RETURNING seq',
+          [stream, before],
+        );
+        if (old.rows.length > 0)
+          await tx.query('DELETE FROM bus_consumer_state WHERE stream = $1 AND seq = ANY($2)', [
+            stream,
+            old.rows.map((r) => r.seq),
+          ]);
+      })
+      .catch(() => undefined);
+  };
 
   const saveState = (c: Consumer, e: Entry, state: string): Promise<void> =>
     stateWrites.add({
@@ -205,7 +250,7 @@ export async function embeddedStreams(sql: Sql): Promise<EmbeddedStreams> {
     c.entries.delete(e.seq);
     release(e);
     dispatch(c);
-    await saveState(c, e, state);
+    await saveState(c, e, c.stream.spec.retention === 'workqueue' ? 'removed' : state);
   };
 
   const schedule = (c: Consumer): void => {
@@ -376,13 +421,15 @@ export async function embeddedStreams(sql: Sql): Promise<EmbeddedStreams> {
   return {
     ensureStream: async (spec) => {
       await sql.query(
-        `INSERT INTO bus_stream (name, subjects, duplicate_window_ms) VALUES ($1, $2, $3)
+        `INSERT INTO bus_stream (name, subjects, duplicate_window_ms, retention)
+         VALUES ($1, $2, $3, $4)
          ON CONFLICT (name) DO UPDATE SET subjects = EXCLUDED.subjects,
            duplicate_window_ms = EXCLUDED.duplicate_window_ms`,
-        [spec.name, JSON.stringify(spec.subjects), windowOf(spec)],
+        [spec.name, JSON.stringify(spec.subjects), windowOf(spec), spec.retention ?? 'limits'],
       );
       const existing = streams.get(spec.name);
-      if (existing) existing.spec = spec;
+      // retention is fixed when the stream is created, as on NATS
+      if (existing) existing.spec = { ...spec, retention: existing.spec.retention };
       else streams.set(spec.name, await loadStream(spec));
     },
 
@@ -404,6 +451,7 @@ export async function embeddedStreams(sql: Sql): Promise<EmbeddedStreams> {
         for (const [id, d] of stream.dedupe) {
           if (now - d.at >= windowOf(stream.spec)) stream.dedupe.delete(id);
         }
+        if (stream.spec.maxAgeMs) void dropExpired(stream.spec.name, now - stream.spec.maxAgeMs);
       }
       const seq = ++stream.lastSeq;
       if (msgId) stream.dedupe.set(msgId, { seq, at: now });

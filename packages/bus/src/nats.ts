@@ -14,6 +14,7 @@ import {
   AckPolicy,
   JetStreamApiError,
   StorageType,
+  RetentionPolicy,
   jetstream,
   jetstreamManager,
   type ConsumerConfig,
@@ -267,6 +268,7 @@ export async function createNatsBus(url: string): Promise<Bus> {
           ...info.config,
           subjects: spec.subjects,
           duplicate_window,
+          max_age: nanos(spec.maxAgeMs ?? 0),
         });
       } catch (err) {
         if (!(err instanceof JetStreamApiError) || err.code !== STREAM_NOT_FOUND) throw err;
@@ -275,6 +277,9 @@ export async function createNatsBus(url: string): Promise<Bus> {
           subjects: spec.subjects,
           storage: StorageType.File,
           duplicate_window,
+          max_age: nanos(spec.maxAgeMs ?? 0),
+          retention:
+            spec.retention === 'workqueue' ? RetentionPolicy.Workqueue : RetentionPolicy.Limits,
         });
       }
     },

@@ -13,6 +13,14 @@ export interface StreamSpec {
   subjects: string[];
   /** Window in which a repeated dedupe id is dropped, ms (default 2 minutes). */
   duplicateWindowMs?: number;
+  /**
+   * limits (default): messages stay (new consumers see them all); workqueue: a message is
+   * removed once a consumer acks or terms it, and consumers' filters must not overlap.
+   * Fixed when the stream is created (NATS cannot change it later).
+   */
+  retention?: 'limits' | 'workqueue';
+  /** limits retention: messages older than this are dropped (default: kept forever). */
+  maxAgeMs?: number;
 }
 
 export interface PublishOptions {
