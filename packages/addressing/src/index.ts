@@ -13,3 +13,4 @@ export {
   VIRTUAL_ALIAS_RECURSION_LIMIT,
   type AddressingTables,
 } from './tables.ts';
+export { resolveTransport, parseTransportResult, type TransportRoute } from './transport.ts';

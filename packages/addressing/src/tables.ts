@@ -12,6 +12,7 @@ import {
   normalizeAddressKey,
   normalizeDomain,
   type AddressTable,
+  type AddressTableSpec,
 } from '@postfleet/maps';
 
 /** recipient_delimiter's catalogue default (Postfix's: empty, no address extensions). */
@@ -59,6 +60,8 @@ export interface AddressingTables {
   catchAllOrigin: Map<string, string>;
   /** Known mailbox addresses, lower-case. */
   users: Set<string>;
+  /** transport_maps: AddressMaps of kind transport, in resource-name order (with their names). */
+  transport: { name: string; spec: AddressTableSpec }[];
 }
 
 const cache = new Map<string, AddressingTables>();
@@ -113,6 +116,7 @@ function buildTables(config: RuntimeConfig): AddressingTables {
     catchAll: new Map(),
     catchAllOrigin: new Map(),
     users: new Set(Object.keys(config.users).map(normalizeAddressKey)),
+    transport: [],
   };
   // Tables are consulted in resource-name order, so the result does not depend on compile order.
   for (const name of Object.keys(config.addressMaps).sort()) {
@@ -143,6 +147,10 @@ function buildTables(config: RuntimeConfig): AddressingTables {
         break;
       case 'sender_login':
         // smtpd_sender_login_maps: read by smtpd's login-mismatch rules, never a rewrite
+        break;
+      case 'transport':
+        // transport(5) keys are domains as well as addresses: transport.ts looks them up
+        t.transport.push({ name, spec });
         break;
     }
   }

@@ -125,9 +125,10 @@ export const addressMapSpec = z
         'recipient_canonical',
         'generic',
         'sender_login',
+        'transport',
       ])
       .describe(
-        'which Postfix table this is; sender_login = smtpd_sender_login_maps (sender -> owning SASL logins)',
+        'which Postfix table this is; sender_login = smtpd_sender_login_maps (sender -> owning SASL logins); transport = transport_maps (address or domain -> transport:nexthop)',
       ),
     type: z.enum(['hash', 'regexp', 'pcre']).default('hash'),
     entries: z.array(

@@ -382,6 +382,49 @@ const globalDefs = {
     default: 20,
     description: 'parallel deliveries to one destination',
   },
+  default_destination_recipient_limit: {
+    default: 50,
+    description: 'maximal recipients per delivery to one destination',
+  },
+  smtp_destination_concurrency_limit: {
+    default: 0,
+    description:
+      'parallel smtp deliveries to one destination, all replicas together; 0 = default_destination_concurrency_limit',
+    postfixDefault: '$default_destination_concurrency_limit',
+  },
+  relay_destination_concurrency_limit: {
+    default: 0,
+    description:
+      'parallel relay deliveries to one destination; 0 = default_destination_concurrency_limit',
+    postfixDefault: '$default_destination_concurrency_limit',
+  },
+  lmtp_destination_concurrency_limit: {
+    default: 0,
+    description:
+      'parallel lmtp deliveries to one destination; 0 = default_destination_concurrency_limit',
+    postfixDefault: '$default_destination_concurrency_limit',
+  },
+  default_transport: {
+    default: 'smtp',
+    description:
+      'transport for mail to non-local, non-relay domains (transport or transport:nexthop)',
+  },
+  relay_transport: {
+    default: 'relay',
+    description: 'transport for mail to relay_domains (transport or transport:nexthop)',
+  },
+  local_transport: {
+    default: 'local',
+    description: 'transport for mail to local (mydestination) domains',
+  },
+  virtual_transport: {
+    default: 'virtual',
+    description: 'transport for mail to virtual mailbox domains',
+  },
+  bounce_size_limit: {
+    default: 50000,
+    description: 'largest original returned whole in a bounce; larger ones are returned as headers',
+  },
   inet_interfaces: {
     default: '',
     description:
@@ -426,7 +469,8 @@ const globalDefs = {
   },
   smtp_tls_security_level: {
     default: 'may',
-    description: 'outbound TLS: none, may (opportunistic) or encrypt',
+    description:
+      'outbound TLS: none, may (opportunistic), encrypt or verify (certificate and MX name)',
     postfixDefault: '',
   },
   smtp_connect_timeout: {
@@ -440,6 +484,37 @@ const globalDefs = {
   smtp_data_done_timeout: {
     default: '600s',
     description: 'time allowed for the reply to the end of DATA',
+  },
+  smtp_helo_name: {
+    default: '$myhostname',
+    description: 'hostname the smtp and lmtp clients send in EHLO, HELO and LHLO',
+  },
+  smtp_bind_address: {
+    default: '',
+    description: 'local IP address of outgoing smtp and lmtp connections; empty = any',
+  },
+  smtp_host_lookup: {
+    default: 'dns',
+    description:
+      'how the smtp client finds host addresses: dns, native (getaddrinfo) or "dns, native"',
+  },
+  smtp_mx_address_limit: {
+    default: 5,
+    description: 'maximal number of MX host addresses tried for one delivery; 0 = no limit',
+  },
+  smtp_mx_session_limit: {
+    default: 2,
+    description: 'maximal number of SMTP sessions (that greeted) for one delivery; 0 = no limit',
+  },
+  smtp_connection_cache_time_limit: {
+    default: '2s',
+    description: 'time an unused smtp or lmtp connection is kept open for the next delivery',
+  },
+  smtp_tls_CAfile: {
+    default: '',
+    description:
+      'PEM CA certificates trusted by smtp_tls_security_level verify; empty = the system CAs',
+    postfixDefault: '(none: no CA is trusted unless tls_append_default_CA)',
   },
   bounce_notice_recipient: {
     default: 'postmaster',

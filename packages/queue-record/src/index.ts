@@ -9,3 +9,4 @@ export * from './streams.ts';
 export * from './cleanup-client.ts';
 export * from './auth-protocol.ts';
 export * from './auth-client.ts';
+export * from './delivery-jobs.ts';

@@ -1,7 +1,7 @@
 // Queue ids in Postfix's long format (enable_long_queue_ids = yes): time in
 // base 52 plus random characters, so ids sort by arrival and never repeat
 // across replicas.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 const ALPHABET = '0123456789BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz';
 
@@ -34,4 +34,16 @@ export function queueIdTime(id: string): number | null {
   let seconds = 0;
   for (const c of id.slice(0, 6)) seconds = seconds * 52 + ALPHABET.indexOf(c);
   return seconds * 1000;
+}
+
+/**
+ * A queue id derived from another and a tag, always the same for the same pair: a notice
+ * qmgr queues for a message gets one, so submitting it again after a crash is dropped by
+ * the queue stream's dedupe instead of queueing a second notice.
+ */
+export function derivedQueueId(queueId: string, tag: string): string {
+  const digest = createHash('sha256').update(`${queueId}\0${tag}`).digest();
+  let tail = '';
+  for (let i = 0; i < 5; i++) tail += ALPHABET[(digest[i] ?? 0) % 51];
+  return `${queueId.slice(0, 10)}z${tail}`;
 }

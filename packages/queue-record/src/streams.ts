@@ -10,6 +10,9 @@ export const QUEUE_STREAM = 'QUEUE';
 export const QUEUE_STREAM_SPEC: StreamSpec = Object.freeze({
   name: QUEUE_STREAM,
   subjects: Object.freeze(['queue.>']) as string[],
+  // the incoming queue's journal: qmgr's consumer state says what it has taken into the
+  // queue store; a record stays readable for a week, then goes
+  maxAgeMs: 7 * 86_400_000,
 });
 
 /** Subject of one message's record in one queue, e.g. `queue.incoming.<id>`. */

@@ -35,7 +35,7 @@ export interface ClientInfo {
   saslMethod?: string;
   /** TLS protocol and cipher when the session was encrypted. */
   tls?: { protocol: string; cipher: string };
-  /** Which listener accepted it: smtp, submission, submissions, or "pickup" for sendmail. */
+  /** Which listener accepted it: smtp, submission, submissions, "pickup" for sendmail, "bounce" for qmgr notices. */
   listener: string;
 }
 
