@@ -205,7 +205,7 @@ export function receivedHeader(
 ): string {
   const c = req.client;
   const parts: string[] = [];
-  if (c.listener === 'pickup') {
+  if (c.listener === 'pickup' || c.listener === 'bounce') {
     parts.push(`Received: by ${myhostname} (${mailName})`, `id ${req.queueId}`);
   } else {
     const ip = c.address.includes(':') ? `IPv6:${c.address}` : c.address;

@@ -118,7 +118,8 @@ async function cleanupAndQueue(
       myhostname: deps.myhostname,
       mailName: globalSetting(config.settings, 'mail_name'),
       now,
-      checks: contentChecks(config, listener),
+      // qmgr's notices (listener bounce) are internal mail: no content checks, as Postfix's bounce
+      checks: listener === 'bounce' ? NO_CHECKS : contentChecks(config, listener),
       rewriteAddress: (address, role) => canonicalize(config, address, role),
       from: submission ? qualifyAddress(req.client.saslUser ?? envelope.sender, origin) : undefined,
       removeBcc: listener === 'pickup',
@@ -214,6 +215,13 @@ async function blobStep<T>(what: string, fn: () => Promise<T>): Promise<T> {
 }
 
 const checksCache = new Map<string, ContentChecks>();
+
+const NO_CHECKS: ContentChecks = {
+  header: compileChecks([]),
+  mime: compileChecks([]),
+  nested: compileChecks([]),
+  body: compileChecks([]),
+};
 
 /** The listener's content tables, compiled once per config version; MIME and nested default to header_checks. */
 export function contentChecks(config: RuntimeConfig, listener: string): ContentChecks {
