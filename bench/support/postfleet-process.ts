@@ -45,7 +45,12 @@ const adminTokens = new Map<string, string>();
 /** Starts `postfleet start` with the given extra env (data dir, config dir, backends). */
 export async function spawnPostfleet(extraEnv: Record<string, string>): Promise<PostfleetProcess> {
   const ports = {} as Record<Listener, number>;
-  const env: NodeJS.ProcessEnv = { ...process.env, POSTFLEET_LOG_LEVEL: 'info' };
+  // the benchmark never queries the real DNS: delivery of remote mail defers at once
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    POSTFLEET_LOG_LEVEL: 'info',
+    POSTFLEET_DNS_SERVERS: '127.0.0.1:9',
+  };
   for (const key of listeners) {
     ports[key] = await freePort();
     env[`POSTFLEET_${key.toUpperCase()}_ADDR`] = `127.0.0.1:${ports[key]}`;

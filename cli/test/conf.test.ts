@@ -82,13 +82,17 @@ test('version, help, unknown and planned commands', async () => {
   for (const word of ['start', 'conf', 'queue', 'user', 'map', 'sendmail', 'import']) {
     assert.match(help.stdout, new RegExp(`^  ${word}\\b`, 'm'));
   }
-  assert.match(help.stdout, /queue .*not implemented yet/);
+  assert.match(help.stdout, /map .*not implemented yet/);
 
   const unknown = await run(['frobnicate']);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /unknown command/);
 
-  const queue = await run(['queue', 'list']);
-  assert.equal(queue.code, 2);
-  assert.match(queue.stderr, /not implemented yet/);
+  const map = await run(['map', 'query', 'AccessMap/x', 'key']);
+  assert.equal(map.code, 2);
+  assert.match(map.stderr, /not implemented yet/);
+
+  const badQueue = await run(['queue', 'frobnicate']);
+  assert.equal(badQueue.code, 2);
+  assert.match(badQueue.stderr, /usage: postfleet queue/);
 });

@@ -7,14 +7,12 @@ import { helpCommand } from './help.ts';
 import { notImplemented } from './not-implemented.ts';
 import { sendmailCommand } from './sendmail.ts';
 import { userCommand } from './user.ts';
+import { queueCommand } from './queue.ts';
 
 export const commands = {
   start: startCommand,
   conf: confCommand,
-  queue: notImplemented(
-    'queue list|flush|hold|release|requeue|delete|show',
-    'inspect and manage the mail queue (postqueue, postsuper, postcat)',
-  ),
+  queue: queueCommand,
   map: notImplemented(
     'map query TABLE KEY',
     'look a key up in an AccessMap/AddressMap (postmap -q)',

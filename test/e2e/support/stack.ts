@@ -23,7 +23,12 @@ import {
   type S3Handle,
   type TempDir,
 } from '@postfleet/harness';
-import { readAdminToken, runService, type RunningService } from '@postfleet/service-kit';
+import {
+  readAdminToken,
+  runService,
+  type RoleDefinition,
+  type RunningService,
+} from '@postfleet/service-kit';
 import { smtpdRole } from '@postfleet/smtpd';
 import { startQueueReader, type QueueReader } from './queue-reader.ts';
 
@@ -68,6 +73,8 @@ export interface StackOptions {
   /** Config in force at start. */
   resources?: TestResource[];
   env?: NodeJS.ProcessEnv;
+  /** Roles to run, in start order (default the ingress: authd, cleanup, smtpd). */
+  roles?: RoleDefinition[];
 }
 
 let pgShared: PostgresHandle | undefined;
@@ -134,7 +141,7 @@ export async function startStack(kind: BackendKind, opts: StackOptions = {}): Pr
   let queue: QueueReader;
   try {
     await writeFile(configFile, lastText);
-    running = await runService([authdRole, cleanupRole, smtpdRole], {
+    running = await runService(opts.roles ?? [authdRole, cleanupRole, smtpdRole], {
       env,
       handleSignals: false,
       dataDir: dataDir.path,

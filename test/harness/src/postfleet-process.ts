@@ -77,6 +77,9 @@ export async function startPostfleetProcess(
     HOME: process.env.HOME,
     ...loopbackListenerEnv(),
     POSTFLEET_HTTP_ADDR: `127.0.0.1:${opts.httpPort}`,
+    // tests never query the real DNS (delivery looks up MX records): a closed local port
+    // unless the test brings its own DNS server
+    POSTFLEET_DNS_SERVERS: '127.0.0.1:9',
     ...opts.env,
   };
   const t0 = performance.now();
