@@ -14,6 +14,7 @@ import { authdRole } from '@postfleet/authd';
 import { cleanupRole } from '@postfleet/cleanup';
 import { smtpdRole } from '@postfleet/smtpd';
 import { readAdminToken } from '@postfleet/service-kit';
+import { queueBlobKey } from '@postfleet/queue-record';
 import { runProcess, swaks } from './support/clients.ts';
 import { addressMap, assertReply, domain, policy, sleep, user } from './support/scenario.ts';
 import { onEachBackend, startStack, type Stack } from './support/stack.ts';
@@ -174,7 +175,7 @@ onEachBackend(
         const ids = (list.data as { queueId: string }[]).map((e) => e.queueId);
         return ids.includes(id) ? null : true;
       });
-      assert.equal(await stack.running.ports.blob.exists(`queue/${id}`), false);
+      assert.equal(await stack.running.ports.blob.exists(queueBlobKey(id)), false);
     });
 
     test('one message to three local users stores one body', async () => {

@@ -31,7 +31,20 @@ const CLIENTS = 4;
 /** High enough that the clients are still sending when the kill comes (about 3 s). */
 const MAX_PER_CLIENT = 500;
 
-const domainYaml = EXAMPLE_DOMAIN_YAML;
+// This suite checks ingress: delivery of its mail is held back (the error transport
+// defers it), so every accepted message keeps its queue record's blob for the checks.
+const domainYaml = `${EXAMPLE_DOMAIN_YAML}
+---
+apiVersion: postfleet.io/v1alpha1
+kind: AddressMap
+metadata:
+  name: hold-delivery
+spec:
+  kind: transport
+  entries:
+    - pattern: example.test
+      result: ['error:4.7.1 kill-ingress test: delivery held']
+`;
 
 async function readBlob(blob: BlobStore, key: string): Promise<string> {
   const chunks: Buffer[] = [];
