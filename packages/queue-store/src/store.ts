@@ -142,6 +142,32 @@ export async function openQueueStore(sql: Sql): Promise<QueueStore> {
     return r.rows.map(recipientFromRow);
   };
 
+  const listIn = async (
+    q: SqlQueryable,
+    queueName?: StoredQueueName,
+  ): Promise<{ message: StoredMessage; recipients: StoredRecipient[] }[]> => {
+    const m = await q.query<MessageRow>(
+      `SELECT * FROM queue_messages WHERE ($1::text IS NULL OR queue_name = $1)
+         ORDER BY arrival, queue_id`,
+      [queueName ?? null],
+    );
+    const ids = m.rows.map((r) => r.queue_id);
+    const rc = await q.query<RecipientRow>(
+      'SELECT * FROM queue_recipients WHERE queue_id = ANY($1) ORDER BY queue_id, rcpt_index',
+      [ids],
+    );
+    const byId = new Map<string, StoredRecipient[]>();
+    for (const row of rc.rows) {
+      const list = byId.get(row.queue_id) ?? [];
+      list.push(recipientFromRow(row));
+      byId.set(row.queue_id, list);
+    }
+    return m.rows.map((row) => ({
+      message: messageFromRow(row),
+      recipients: byId.get(row.queue_id) ?? [],
+    }));
+  };
+
   return {
     sql,
     add: (entry) => adds.add(entry),
@@ -272,28 +298,12 @@ export async function openQueueStore(sql: Sql): Promise<QueueStore> {
       return [...jobs.values()];
     },
 
-    list: async (queueName) => {
-      const m = await sql.query<MessageRow>(
-        `SELECT * FROM queue_messages WHERE ($1::text IS NULL OR queue_name = $1)
-         ORDER BY arrival, queue_id`,
-        [queueName ?? null],
-      );
-      const ids = m.rows.map((r) => r.queue_id);
-      const rc = await sql.query<RecipientRow>(
-        'SELECT * FROM queue_recipients WHERE queue_id = ANY($1) ORDER BY queue_id, rcpt_index',
-        [ids],
-      );
-      const byId = new Map<string, StoredRecipient[]>();
-      for (const row of rc.rows) {
-        const list = byId.get(row.queue_id) ?? [];
-        list.push(recipientFromRow(row));
-        byId.set(row.queue_id, list);
-      }
-      return m.rows.map((row) => ({
-        message: messageFromRow(row),
-        recipients: byId.get(row.queue_id) ?? [],
-      }));
-    },
+    // one snapshot for both statements: a message and its recipients as of the same moment
+    list: (queueName) =>
+      sql.transaction(async (tx) => {
+        await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+        return listIn(tx, queueName);
+      }),
 
     ids: async ({ queueName }) => {
       const r = await sql.query<{ queue_id: string }>(
