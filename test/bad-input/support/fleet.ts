@@ -72,15 +72,34 @@ export interface Fleet {
   destroy(): Promise<void>;
 }
 
+/**
+ * This suite checks what smtpd accepts and what the queue holds: delivery is held back
+ * (the error transport defers every recipient), so an accepted message keeps its queue
+ * blob for the checks instead of being delivered and collected.
+ */
+const HOLD_DELIVERY: TestResource = {
+  kind: 'AddressMap',
+  metadata: { name: 'bad-input-hold-delivery' },
+  spec: {
+    kind: 'transport',
+    entries: [{ pattern: '*', result: ['error:4.7.1 bad-input suite: delivery held'] }],
+  },
+};
+
+const withHeldDelivery = (resources: TestResource[]): TestResource[] => [
+  ...resources,
+  HOLD_DELIVERY,
+];
+
 function render(resources: TestResource[]): string {
-  return resources
+  return withHeldDelivery(resources)
     .map((r) => JSON.stringify({ apiVersion: 'postfleet.io/v1alpha1', ...r }, null, 1))
     .join('\n---\n');
 }
 
 function versionOf(file: string, resources: TestResource[]): string {
   const r = compileResources(
-    resources.map((resource) => ({
+    withHeldDelivery(resources).map((resource) => ({
       source: file,
       resource: { apiVersion: 'postfleet.io/v1alpha1', ...resource },
     })),
